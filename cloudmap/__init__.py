@@ -1,0 +1,2 @@
+"""cloudmap: cloud security map."""
+__version__ = "0.1.0"

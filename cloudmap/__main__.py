@@ -1,0 +1,3 @@
+from cloudmap.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Managing a local Neo4j server (JVM from Maven Central jars, or Docker)."""

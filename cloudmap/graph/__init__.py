@@ -1,0 +1,1 @@
+"""The graph layer: connection, declarative model, schema and the shared write path."""

@@ -1,0 +1,87 @@
+"""The one place that opens Neo4j connections and turns driver failures into clear errors."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
+
+from cloudmap.config import Settings, config_path
+
+
+class GraphError(Exception):
+    """Neo4j is unreachable, refused us, or rejected a query; the message names the setting to fix."""
+
+
+class Graph:
+    """A driver bound to one database, with read/write helpers that return plain dicts."""
+
+    def __init__(self, driver: neo4j.Driver, database: str = "neo4j"):
+        self.driver = driver
+        self.database = database
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> "Graph":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def read(self, query: str, **params: Any) -> list[dict]:
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database,
+                                                  routing_=RoutingControl.READ)
+        return [r.data() for r in records]
+
+    def write(self, query: str, **params: Any) -> list[dict]:
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database,
+                                                  routing_=RoutingControl.WRITE)
+        return [r.data() for r in records]
+
+    def run_autocommit(self, query: str, **params: Any) -> neo4j.ResultSummary:
+        """For CALL { } IN TRANSACTIONS, which needs an implicit transaction."""
+        with self.driver.session(database=self.database) as session:
+            return session.run(query, params).consume()
+
+    @contextmanager
+    def session(self, **kw) -> Iterator[neo4j.Session]:
+        with self.driver.session(database=self.database, **kw) as s:
+            yield s
+
+
+def connect(settings: Settings) -> Graph:
+    """A verified connection to the configured server, or one GraphError saying what to fix."""
+    if settings.neo4j_password is None:
+        raise GraphError(f"no Neo4j password: set NEO4J_PASSWORD, or run `cloudmap db start` which saves one "
+                         f"in {config_path()}")
+    uri = settings.bolt_uri
+    try:
+        driver = GraphDatabase.driver(uri, auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+                                      connection_timeout=10, max_transaction_retry_time=30)
+    except ValueError as exc:
+        raise GraphError(f"NEO4J_URI {uri!r} is not a valid Neo4j URI: {exc}") from None
+    try:
+        driver.verify_connectivity()
+    except AuthError:
+        driver.close()
+        raise GraphError(f"Neo4j at {uri} refused user {settings.neo4j_user!r} with the given password: "
+                         f"check NEO4J_USER / NEO4J_PASSWORD") from None
+    except (ServiceUnavailable, OSError) as exc:
+        driver.close()
+        hint = "check NEO4J_URI" if settings.external else "start it with `cloudmap db start`"
+        raise GraphError(f"Neo4j is not reachable at {uri}: {hint} ({_short(exc)})") from None
+    graph = Graph(driver, settings.neo4j_database)
+    try:
+        graph.read("RETURN 1 AS ok")
+    except ClientError as exc:
+        driver.close()
+        raise GraphError(f"database {settings.neo4j_database!r} (NEO4J_DATABASE) is not usable: {exc.message}") from None
+    return graph
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

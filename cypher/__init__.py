@@ -1,0 +1,1 @@
+"""Cypher shipped with cloudmap: schema/, rules/, hunts/, browser/ (package data)."""

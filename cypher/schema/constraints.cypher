@@ -1,0 +1,24 @@
+// schema_version: 1
+// Uniqueness on every keyed label, and the indexes that rules, cleanup and the API filter on.
+// Applied once per run, idempotently (IF NOT EXISTS). Relationship scope indexes, one per declared
+// relationship type, are in relationship-indexes.cypher (generated from the model).
+CREATE CONSTRAINT asset_id IF NOT EXISTS FOR (n:Asset) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT vulnerability_id IF NOT EXISTS FOR (n:Vulnerability) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT sensitive_info_type_id IF NOT EXISTS FOR (n:SensitiveInfoType) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT internet_id IF NOT EXISTS FOR (n:Internet) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT finding_id IF NOT EXISTS FOR (n:Finding) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT sync_id IF NOT EXISTS FOR (n:Sync) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT package_id IF NOT EXISTS FOR (n:Package) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT saved_query_id IF NOT EXISTS FOR (n:SavedQuery) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT analysis_id IF NOT EXISTS FOR (n:Analysis) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT schema_version_id IF NOT EXISTS FOR (n:SchemaVersion) REQUIRE n.id IS UNIQUE;
+CREATE INDEX asset_scope IF NOT EXISTS FOR (n:Asset) ON (n.scope);
+CREATE INDEX asset_name IF NOT EXISTS FOR (n:Asset) ON (n.name);
+CREATE INDEX asset_account IF NOT EXISTS FOR (n:Asset) ON (n.account_id);
+CREATE INDEX asset_provider IF NOT EXISTS FOR (n:Asset) ON (n.provider);
+CREATE INDEX finding_level IF NOT EXISTS FOR (n:Finding) ON (n.level);
+CREATE INDEX finding_rule IF NOT EXISTS FOR (n:Finding) ON (n.rule_id);
+CREATE INDEX finding_status_score IF NOT EXISTS FOR (n:Finding) ON (n.status, n.score);
+CREATE INDEX sync_started IF NOT EXISTS FOR (n:Sync) ON (n.started_at);
+CREATE FULLTEXT INDEX asset_search IF NOT EXISTS FOR (n:Asset) ON EACH [n.id, n.name];

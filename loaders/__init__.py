@@ -1,0 +1,1 @@
+"""Loaders: one subpackage per source, each get -> transform -> load on cloudmap.graph."""
