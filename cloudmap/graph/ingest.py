@@ -130,8 +130,7 @@ class Sync:
         written = requested = 0
         for batch in batched(self._valid(kind, rows), self.batch_size):
             requested += len(batch)
-            shaped = [{"source": r.pop("source"), "target": r.pop("target"), "props": r} for r in batch]
-            written += self._write(rel_query(kind), shaped, scope)
+            written += self._write(rel_query(kind), batch, scope)
         if requested > written:
             self.warn(f"{kind.name}: {requested - written} relationship(s) skipped, an end node does not exist")
         self.counts[kind.type] += written

@@ -224,19 +224,24 @@ def coerce(value: Any, prop: Prop) -> Any:
 
 
 def validate_row(kind: NodeKind | RelKind, row: dict, strict_keys: bool = True) -> dict:
-    """Check one row against its declaration; returns the coerced row (RowError names what is wrong)."""
+    """Check one row against its declaration; returns the coerced row (RowError names what is wrong).
+
+    Relationship rows come back as ``{"source", "target", "props"}``; their properties may be given
+    flat or, when one is named like an end key (HAS_VULNERABILITY's ``source``), in a ``props`` map."""
     pmap = kind.prop_map()
     ident = row.get("id") if isinstance(kind, NodeKind) else f"{row.get('source')} -> {row.get('target')}"
     where = f"{kind.name} {ident!r}"
     if not isinstance(row, dict):
         raise RowError(f"{kind.name}: row is {type(row).__name__}, not an object")
     out: dict[str, Any] = {}
+    ends: dict[str, str] = {}
     if isinstance(kind, RelKind):
         for end in ("source", "target"):
             if not isinstance(row.get(end), str) or not row.get(end):
                 raise RowError(f"{where}: missing {end} id")
-            out[end] = row[end]
-        fields = {k: v for k, v in row.items() if k not in ("source", "target")}
+            ends[end] = row[end]
+        fields = {k: v for k, v in row.items() if k not in ("source", "target", "props")}
+        fields.update(row.get("props") or {})
     else:
         fields = row
     for name, value in fields.items():
@@ -252,4 +257,4 @@ def validate_row(kind: NodeKind | RelKind, row: dict, strict_keys: bool = True) 
     for prop in pmap.values():
         if prop.required and out.get(prop.name) in (None, ""):
             raise RowError(f"{where}: missing required field {prop.name!r}")
-    return out
+    return {**ends, "props": out} if ends else out
