@@ -1,0 +1,119 @@
+"""One analysis: derive (engine), check and run every rule, score, write findings, resolve the rest.
+
+Recorded as ``(:Analysis {id, started_at, finished_at, status, summary})``. A rule that is malformed or
+fails to run is reported and skipped; its earlier findings stay as they were (not resolved), so a
+broken rule never makes real risks look fixed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+from neo4j.exceptions import Neo4jError
+
+from cloudmap.graph.driver import Graph
+from cloudmap.graph.ingest import now
+from cloudmap.findings import store
+from cloudmap.rules import load_rules
+from cloudmap.rules.loader import LEVELS, Rule, RuleProblem
+from cloudmap.rules.runner import check_rule, run_rule
+from cloudmap.rules.scoring import load_weights, score
+
+log = logging.getLogger("cloudmap.analysis")
+Progress = Callable[[str], None] | None
+
+
+def _user_rules_dir() -> Path | None:
+    try:
+        from cloudmap.config import settings
+        return settings().user_rules_dir
+    except Exception:  # noqa: BLE001 - a bad config file is reported by the CLI, not here
+        return None
+
+
+def derive_edges(graph: Graph, progress: Progress = None) -> dict:
+    """Run the engine if it is installed; otherwise say so (rules then use the derived edges present)."""
+    try:
+        from cloudmap.engine import derive
+    except ImportError:
+        return {"status": "unavailable", "message": "the engine (cloudmap.engine.derive) is not installed: "
+                                                    "rules ran on the derived edges already in the graph"}
+    result = derive(graph, progress=progress)
+    return {"status": "ok", **(result if isinstance(result, dict) else {"result": str(result)})}
+
+
+def _record(graph: Graph, analysis_id: str, props: dict) -> None:
+    graph.write("MERGE (a:Analysis {id: $id}) SET a += $props", id=analysis_id, props=props)
+
+
+def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tuple[list[dict], list[str], list[RuleProblem]]:
+    """Check and run each rule; the best-scored row per finding id. Returns (rows, rules run, problems)."""
+    weights = load_weights()
+    best: dict[str, dict] = {}
+    ran: list[str] = []
+    problems: list[RuleProblem] = []
+    for rule in rules:
+        problem = check_rule(graph, rule)
+        if problem is None:
+            try:
+                matches = run_rule(graph, rule)
+            except Neo4jError as exc:
+                problem = RuleProblem(rule.file, rule.body_line, f"{rule.id}: failed to run: {exc.message}")
+        if problem is not None:
+            problems.append(problem)
+            log.warning("%s", problem)
+            continue
+        ran.append(rule.id)
+        for match in matches:
+            row = store.finding_row(match, score(match.evidence, rule.severity, match.hops, weights))
+            kept = best.get(row["id"])
+            if kept is None or row["props"]["score"] > kept["props"]["score"]:
+                best[row["id"]] = row
+        if progress:
+            progress(f"{rule.id}: {len(matches)} match(es)")
+    return list(best.values()), ran, problems
+
+
+def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Progress = None) -> dict:
+    """Derive, run all rules (built-in plus ``rules_dir`` or CLOUDMAP_RULES_DIR), write findings.
+
+    Returns the summary: counts per level, new, reopened and resolved findings, rule problems."""
+    analysis_id = f"analysis-{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    started = now()
+    _record(graph, analysis_id, {"started_at": started, "status": "running"})
+    try:
+        if progress:
+            progress("deriving attack edges")
+        engine = derive_edges(graph, progress)
+        extra = rules_dir if rules_dir is not None else _user_rules_dir()
+        rules, problems = load_rules([extra] if extra else [])
+        rows, ran, run_problems = evaluate(graph, rules, progress)
+        problems += run_problems
+        stamp = now()
+        before = store.existing_status(graph, [r["id"] for r in rows])
+        store.write_findings(graph, rows, analysis_id, stamp)
+        resolved = store.resolve_missing(graph, ran, analysis_id, stamp)
+    except Exception as exc:
+        _record(graph, analysis_id, {"finished_at": now(), "status": "failed",
+                                     "summary": json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]})})
+        raise
+    levels = Counter(r["props"]["level"] for r in rows)
+    summary = {
+        "analysis_id": analysis_id, "status": "partial" if problems else "success",
+        "started_at": started.isoformat(), "finished_at": now().isoformat(), "engine": engine,
+        "rules": {"loaded": len(rules), "run": len(ran), "skipped": len(rules) - len(ran)},
+        "problems": [str(p) for p in problems],
+        "findings": {"open": len(rows), "by_level": {lvl: levels.get(lvl, 0) for lvl in LEVELS},
+                     "new": sum(1 for r in rows if r["id"] not in before),
+                     "reopened": sum(1 for r in rows if before.get(r["id"]) == "resolved"),
+                     "resolved": len(resolved)},
+        "by_rule": dict(sorted(Counter(r["props"]["rule_id"] for r in rows).items())),
+    }
+    _record(graph, analysis_id, {"finished_at": now(), "status": summary["status"], "summary": json.dumps(summary),
+                                 "findings_open": len(rows), "findings_new": summary["findings"]["new"],
+                                 "findings_resolved": len(resolved)})
+    return summary

@@ -1,0 +1,173 @@
+"""Reading findings: the service functions the CLI and the API share."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+
+from cloudmap.graph.driver import Graph
+from cloudmap.rules.loader import LEVELS
+from cloudmap.rules.scoring import level_rank
+
+SORTS = {"score": ("f.score", "DESC"), "first_seen": ("f.first_seen", "DESC"), "last_seen": ("f.last_seen", "DESC"),
+         "rule": ("f.rule_id", "ASC")}
+STATUSES = ("open", "resolved")
+
+
+class QueryError(ValueError):
+    """A filter, sort or cursor value is not valid; the message names it."""
+
+
+def _encode_cursor(value, fid: str) -> str:
+    if hasattr(value, "iso_format"):
+        value = {"dt": value.iso_format()}
+    return base64.urlsafe_b64encode(json.dumps([value, fid]).encode()).decode()
+
+
+def _decode_cursor(cursor: str):
+    try:
+        value, fid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return value, str(fid)
+    except (ValueError, TypeError) as exc:
+        raise QueryError(f"cursor {cursor[:40]!r} is not valid") from exc
+
+
+def finding_view(props: dict) -> dict:
+    """A :Finding node's properties as the documented JSON shape."""
+    path = json.loads(props.get("path") or '{"nodes": [], "relationships": []}')
+    by_id = {n["id"]: n for n in path["nodes"]}
+
+    def end(key: str) -> dict:
+        node = by_id.get(props.get(f"{key}_id"), {})
+        return {"id": props.get(f"{key}_id"), "name": props.get(f"{key}_name"), "labels": node.get("labels", [])}
+
+    return {
+        "id": props["id"], "rule_id": props.get("rule_id"), "title": props.get("title"),
+        "level": props.get("level"), "score": props.get("score"), "severity": props.get("severity"),
+        "status": props.get("status"), "risk_factors": props.get("risk_factors") or [],
+        "factors": json.loads(props.get("factors") or "[]"), "evidence": json.loads(props.get("evidence") or "{}"),
+        "entry": end("entry"), "target": end("target"), "path": path, "hops": props.get("hops"),
+        "remediation": props.get("remediation"), "attack": props.get("attack") or [],
+        "first_seen": props.get("first_seen"), "last_seen": props.get("last_seen"),
+        "resolved_at": props.get("resolved_at"), "analysis_id": props.get("analysis_id"),
+    }
+
+
+def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str], dict]:
+    where, params = [], {}
+    if level is not None:
+        levels = [level] if isinstance(level, str) else list(level)
+        if any(lv not in LEVELS for lv in levels):
+            raise QueryError(f"level {level!r}: use one of {', '.join(LEVELS)}")
+        where.append("f.level IN $levels")
+        params["levels"] = levels
+    if rule:
+        where.append("f.rule_id = $rule")
+        params["rule"] = rule
+    if status not in (None, "all"):
+        if status not in STATUSES:
+            raise QueryError(f"status {status!r}: use open, resolved or all")
+        where.append("f.status = $status")
+        params["status"] = status
+    if account:
+        where.append("$account IN f.account_ids")
+        params["account"] = account
+    if asset:
+        where.append("EXISTS { (f)-[:AFFECTS]->(a) WHERE a.id = $asset }")
+        params["asset"] = asset
+    if risk_factor:
+        where.append("$risk_factor IN f.risk_factors")
+        params["risk_factor"] = risk_factor
+    return where, params
+
+
+def list_findings(graph: Graph, *, level=None, rule=None, status="open", account=None, asset=None,
+                  risk_factor=None, sort="score", limit=50, cursor=None) -> tuple[list[dict], str | None]:
+    """A page of findings and the cursor of the next page (None at the end). Keyset paging: stable
+    while findings are added. ``level`` is one level or a list; ``status`` open, resolved or all."""
+    if sort not in SORTS:
+        raise QueryError(f"sort {sort!r}: use one of {', '.join(SORTS)}")
+    if not isinstance(limit, int) or not 1 <= limit <= 10_000:
+        raise QueryError(f"limit {limit!r}: use 1..10000")
+    where, params = _filters(level, rule, status, account, asset, risk_factor)
+    key, direction = SORTS[sort]
+    if cursor:
+        value, fid = _decode_cursor(cursor)
+        cmp = "<" if direction == "DESC" else ">"
+        v = "datetime($cv)" if isinstance(value, dict) else "$cv"
+        params["cv"] = value["dt"] if isinstance(value, dict) else value
+        params["cid"] = fid
+        where.append(f"({key} {cmp} {v} OR ({key} = {v} AND f.id > $cid))")
+    query = (f"MATCH (f:Finding) {'WHERE ' + ' AND '.join(where) if where else ''} "
+             f"RETURN f {{.*}} AS f, {key} AS k ORDER BY {key} {direction}, f.id ASC LIMIT $limit")
+    rows = graph.read(query, **params, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_cursor(rows[-1]["k"], rows[-1]["f"]["id"]) if more and rows else None
+    return [finding_view(r["f"]) for r in rows], next_cursor
+
+
+def count_findings(graph: Graph, *, min_level: str, **filters) -> int:
+    """How many findings (with the list filters) are at or above ``min_level``."""
+    levels = [lv for lv in LEVELS if level_rank(lv) >= level_rank(min_level)]
+    where, params = _filters(levels, filters.get("rule"), filters.get("status", "open"), filters.get("account"),
+                             filters.get("asset"), filters.get("risk_factor"))
+    return graph.read(f"MATCH (f:Finding) WHERE {' AND '.join(where)} RETURN count(f) AS n", **params)[0]["n"]
+
+
+def get_finding(graph: Graph, finding_id: str) -> dict | None:
+    """One finding with its path in graph form (nodes with their current properties, relationships)."""
+    rows = graph.read("MATCH (f:Finding {id: $id}) "
+                      "OPTIONAL MATCH (f)-[a:AFFECTS]->(n) "
+                      "RETURN f {.*} AS f, collect({id: n.id, role: a.role, position: a.position, "
+                      "labels: labels(n), properties: properties(n)}) AS affects", id=finding_id)
+    if not rows:
+        return None
+    view = finding_view(rows[0]["f"])
+    current = {a["id"]: a for a in rows[0]["affects"] if a["id"] is not None}
+    for node in view["path"]["nodes"]:
+        if node["id"] in current:
+            node["properties"] = current[node["id"]]["properties"]
+            node["role"] = current[node["id"]]["role"]
+    view["affects"] = sorted(({k: a[k] for k in ("id", "role", "position", "labels")} for a in current.values()),
+                             key=lambda a: (a["position"] is None, a["position"]))
+    return view
+
+
+def chokepoints(graph: Graph, limit: int = 20) -> list[dict]:
+    """Nodes and relationships that, if fixed, remove the most score-weighted open attack paths.
+
+    Fixing a node or edge on a path breaks the path, so each candidate removes every open finding
+    whose path runs through it; candidates are ranked by the sum of those findings' scores."""
+    rows = graph.read("MATCH (f:Finding {status: 'open'}) RETURN f.id AS id, f.score AS score, f.level AS level, "
+                      "f.path AS path")
+    nodes: dict[str, dict] = {}
+    edges: dict[tuple, dict] = {}
+    hits: dict[tuple, set] = defaultdict(set)
+    for row in rows:
+        path = json.loads(row["path"] or "{}")
+        for node in path.get("nodes", []):
+            if "Internet" in node.get("labels", []):   # the internet is where paths start, not a fix
+                continue
+            key = ("node", node["id"])
+            nodes.setdefault(node["id"], {"kind": "node", "id": node["id"], "name": node.get("name"),
+                                          "labels": node.get("labels", [])})
+            hits[key].add((row["id"], row["score"] or 0.0, row["level"]))
+        for rel in path.get("relationships", []):
+            key = ("edge", rel["start"], rel["type"], rel["end"])
+            edges.setdefault(key, {"kind": "edge", "id": f"({rel['start']})-[:{rel['type']}]->({rel['end']})",
+                                   "type": rel["type"], "start": rel["start"], "end": rel["end"],
+                                   "derived": rel.get("derived", False)})
+            hits[key].add((row["id"], row["score"] or 0.0, row["level"]))
+    out = []
+    for key, found in hits.items():
+        item = dict(nodes[key[1]] if key[0] == "node" else edges[key])
+        levels = defaultdict(int)
+        for _, _, lv in found:
+            levels[lv] += 1
+        item.update({"findings": len(found), "weighted_score": round(sum(s for _, s, _ in found), 1),
+                     "by_level": {lv: levels[lv] for lv in LEVELS if levels[lv]}})
+        out.append(item)
+    out.sort(key=lambda i: (-i["weighted_score"], -i["findings"], i["kind"], i["id"]))
+    return out[:limit]

@@ -1,0 +1,93 @@
+"""Writing findings: stable ids, batched UNWIND writes, AFFECTS links, resolution of what is gone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from cloudmap.graph.driver import Graph
+from cloudmap.graph.ingest import batched
+from cloudmap.rules.runner import Match
+
+BATCH = 500
+
+_UPSERT = """
+UNWIND $rows AS row
+MERGE (f:Finding {id: row.id})
+ON CREATE SET f.first_seen = $now
+SET f += row.props, f.last_seen = $now, f.status = 'open', f.analysis_id = $analysis_id, f.resolved_at = null
+WITH f, row
+CALL { WITH f MATCH (f)-[old:AFFECTS]->() DELETE old }
+WITH f, row
+UNWIND row.affects AS a
+MATCH (n) WHERE elementId(n) = a.element_id
+CREATE (f)-[:AFFECTS {role: a.role, position: a.position}]->(n)
+RETURN count(DISTINCT f) AS written
+"""
+
+_RESOLVE = """
+MATCH (f:Finding {status: 'open'})
+WHERE f.rule_id IN $rule_ids AND f.analysis_id <> $analysis_id
+SET f.status = 'resolved', f.resolved_at = $now
+RETURN f.id AS id, f.level AS level
+"""
+
+
+def finding_id(rule_id: str, entry_id: str, target_id: str) -> str:
+    """Stable across analyses: the same rule, entry and target give the same finding."""
+    digest = hashlib.sha256(f"{rule_id}\x00{entry_id}\x00{target_id}".encode()).hexdigest()
+    return f"{rule_id}-{digest[:16]}"
+
+
+def affects(match: Match) -> list[dict]:
+    """AFFECTS rows for the assets on the path (the Internet node is a source, not an asset)."""
+    rows = []
+    for position, node in enumerate(match.nodes):
+        if "Internet" in node["labels"]:
+            continue
+        role = ("entry" if node["element_id"] == match.entry["element_id"]
+                else "target" if node["element_id"] == match.target["element_id"] else "path")
+        rows.append({"element_id": node["element_id"], "role": role, "position": position})
+    return rows
+
+
+def finding_row(match: Match, scored: dict) -> dict:
+    rule = match.rule
+    strip = lambda n: {k: v for k, v in n.items() if k != "element_id"}  # noqa: E731
+    path = {"nodes": [strip(n) for n in match.nodes], "relationships": match.relationships}
+    props = {
+        "rule_id": rule.id, "title": rule.title, "name": rule.title, "severity": rule.severity,
+        "level": scored["level"], "score": scored["score"],
+        "risk_factors": sorted(set(rule.risk_factors) | set(scored["risk_factors"])),
+        "factors": json.dumps(scored["factors"]), "evidence": json.dumps(match.evidence, default=str),
+        "path": json.dumps(path, default=str), "hops": match.hops,
+        "entry_id": match.entry["id"], "entry_name": match.entry["name"],
+        "target_id": match.target["id"], "target_name": match.target["name"],
+        "account_ids": sorted({n["account_id"] for n in match.nodes if n.get("account_id")}),
+        "remediation": rule.remediation, "attack": list(rule.attack),
+    }
+    return {"id": finding_id(rule.id, match.entry["id"], match.target["id"]), "props": props,
+            "affects": affects(match)}
+
+
+def existing_status(graph: Graph, ids: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for batch in batched(ids, 5000):
+        for r in graph.read("MATCH (f:Finding) WHERE f.id IN $ids RETURN f.id AS id, f.status AS status", ids=batch):
+            out[r["id"]] = r["status"]
+    return out
+
+
+def write_findings(graph: Graph, rows: list[dict], analysis_id: str, now: datetime) -> int:
+    written = 0
+    for batch in batched(rows, BATCH):
+        with graph.session() as session:
+            written += session.execute_write(
+                lambda tx, b=batch: tx.run(_UPSERT, rows=b, now=now, analysis_id=analysis_id).single()["written"])
+    return written
+
+
+def resolve_missing(graph: Graph, rule_ids: list[str], analysis_id: str, now: datetime) -> list[dict]:
+    """Open findings of the rules that ran, which this analysis no longer found, become resolved."""
+    return graph.write(_RESOLVE, rule_ids=rule_ids, analysis_id=analysis_id, now=now)
