@@ -82,7 +82,7 @@ def _session_graph(neo4j_settings):
 
 def wipe(graph: Graph) -> None:
     graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion "
-                         "CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+                         "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def status(settings: Settings) -> Status:
     try:
         with connect(settings) as graph:
             comp = graph.read("CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition")
-            counts = graph.read("MATCH (n) WITH count(n) AS n CALL { MATCH ()-[r]->() RETURN count(r) AS r } "
+            counts = graph.read("MATCH (n) WITH count(n) AS n CALL () { MATCH ()-[r]->() RETURN count(r) AS r } "
                                 "RETURN n, r")
             last = graph.read("MATCH (s:Sync) RETURN s.id AS id, s.source AS source, s.status AS status, "
                               "toString(s.started_at) AS started_at ORDER BY s.started_at DESC LIMIT 1")

@@ -221,17 +221,17 @@ def cleanup_scope(graph: Graph, scope: str, sync_id: str) -> Counter:
     for rel_type in sorted({k.type for k in rel_kinds().values()}):  # each uses its (r.scope) index
         summary = graph.run_autocommit(
             f"MATCH ()-[r:`{rel_type}`]->() WHERE r.scope = $scope AND r.sync_id <> $sync_id "
-            f"CALL {{ WITH r DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
+            f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
             scope=scope, sync_id=sync_id)
         removed["relationships"] += summary.counters.relationships_deleted
     summary = graph.run_autocommit(
         "MATCH (n:Asset) WHERE n.scope = $scope AND n.sync_id <> $sync_id MATCH (n)-[r]-() "
-        f"CALL {{ WITH r DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
+        f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
         scope=scope, sync_id=sync_id)
     removed["relationships"] += summary.counters.relationships_deleted
     summary = graph.run_autocommit(
         "MATCH (n:Asset) WHERE n.scope = $scope AND n.sync_id <> $sync_id "
-        f"CALL {{ WITH n DETACH DELETE n }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
+        f"CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
         scope=scope, sync_id=sync_id)
     removed["nodes"] += summary.counters.nodes_deleted
     return removed
