@@ -1,0 +1,181 @@
+"""What a load will write, built from rows before anything touches the graph.
+
+Handlers (one per Resource Graph ``type``, registered with :func:`handles`) add nodes and
+relationships to a :class:`Plan`; nodes are merged by id across rows and files, so the same resource
+seen twice (or with different casing) is one node. Facts that need several rows (load balancer pools,
+SQL firewall rules, principals named by role assignments) are collected and resolved in ``finish``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from cloudmap.graph.kinds import azure as K
+from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES
+from cloudmap.graph.model import NodeKind, RelKind
+from cloudmap.loaders.azure import ids
+from cloudmap.loaders.tags import classify_tags, tags_list
+
+HANDLERS: dict[str, Callable[["Plan", "Res"], None]] = {}
+
+
+def handles(*types: str):
+    def register(fn):
+        for t in types:
+            HANDLERS[t.lower()] = fn
+        return fn
+    return register
+
+
+class AzureInputError(ValueError):
+    """Input rows that cannot be mapped; the message names the file, the row and the field."""
+
+
+def get(obj: Any, path: str, default=None):
+    """``get(row, "properties.extended.instanceView")`` tolerating missing levels and nulls."""
+    for key in path.split("."):
+        if not isinstance(obj, dict):
+            return default
+        obj = obj.get(key)
+    return default if obj is None else obj
+
+
+def as_list(value) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise AzureInputError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+@dataclass
+class Res:
+    """One Resource Graph row, with its canonical id and where it came from."""
+    raw: dict
+    origin: str  # "file.json row 3" or "Resources page row 3"
+
+    def __post_init__(self):
+        self.id = ids.norm(self.raw.get("id"))
+        self.type = str(self.raw.get("type") or "").lower()
+        self.props = self.raw.get("properties") or {}
+        self.sub = (self.raw.get("subscriptionId") or ids.subscription_of(self.id) or "").lower() or None
+        self.tenant = (self.raw.get("tenantId") or "").lower() or None
+
+    def get(self, path: str, default=None):
+        return get(self.raw, path, default)
+
+    @property
+    def name(self) -> str:
+        return self.raw.get("name") or self.id.rsplit("/", 1)[-1]
+
+    @property
+    def tags(self) -> dict:
+        tags = self.raw.get("tags")
+        return tags if isinstance(tags, dict) else {}
+
+
+def scope_name(sub: str | None, part: str, tenant: str | None = None) -> str:
+    if sub:
+        return f"azure/{sub}/{part}"
+    return f"azure/tenant/{tenant or 'unknown'}/{part}"
+
+
+@dataclass
+class Plan:
+    # kind -> id -> (scope or None for shared catalog nodes, row)
+    nodes: dict[NodeKind, dict[str, tuple[str | None, dict]]] = field(default_factory=lambda: defaultdict(dict))
+    # scope -> kind -> (source, target) -> props
+    rels: dict[str, dict[RelKind, dict[tuple[str, str], dict]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+    covered: set[str] = field(default_factory=set)  # scopes whose data is complete in this input
+    skipped_types: Counter = field(default_factory=Counter)
+    principals: dict[str, str] = field(default_factory=dict)      # principal id -> identity node id
+    assignments: list[tuple[str, str, str, str]] = field(default_factory=list)  # scope, ra id, principal id, type
+    pool_members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # backend pool -> NIC/VMSS
+    pool_ips: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # app gw pool -> backend IPs
+    pool_routes: list[tuple[str, str, RelKind, list[str], list[str]]] = field(default_factory=list)
+    nic_vm: dict[str, str] = field(default_factory=dict)
+    nic_ips: dict[str, list[str]] = field(default_factory=dict)
+    sql_firewall: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    sql_databases: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    # -- writes into the plan --------------------------------------------------------------------
+    def node(self, kind: NodeKind, row: dict, scope: str | None, weak: bool = False) -> str:
+        """Add or merge a node. ``weak`` rows (a reference seen from elsewhere) only fill gaps and never
+        move the node to their scope."""
+        row = {k: v for k, v in row.items() if v is not None}
+        existing = self.nodes[kind].get(row["id"])
+        if existing is None:
+            self.nodes[kind][row["id"]] = (scope, row)
+        elif weak:
+            existing[1].update({k: v for k, v in row.items() if k not in existing[1]})
+        else:
+            self.nodes[kind][row["id"]] = (scope, {**existing[1], **row})
+        if scope:
+            self.covered.add(scope)
+        return row["id"]
+
+    def rel(self, kind: RelKind, source: str | None, target: str | None, scope: str, **props) -> None:
+        if source and target and source != target:
+            self.rels[scope][kind][(source, target)] = {k: v for k, v in props.items() if v is not None}
+            self.covered.add(scope)
+
+    def asset(self, kind: NodeKind, res: Res, scope_part: str = "resources", contained: bool = True,
+              **props) -> str:
+        """A resource row as an asset node, with its resource group (and subscription) and CONTAINS."""
+        scope = scope_name(res.sub, scope_part, res.tenant)
+        critical, info_types = classify_tags(res.tags)
+        row = {"id": res.id, "name": res.name, "provider": "azure", "account_id": res.sub,
+               "region": res.raw.get("location"), "tags": tags_list(res.tags), **critical, **props}
+        self.node(kind, row, scope)
+        for info in info_types:
+            self.node(SENSITIVE_INFO_TYPE, info, scope)
+            self.rel(STORES, res.id, info["id"], scope, source="tag")
+        rg = ids.resource_group_of(res.id)
+        if contained and rg:
+            self.container(res.sub, rg, res.tenant)
+            self.rel(K.RG_CONTAINS, rg, res.id, scope)
+        return res.id
+
+    def container(self, sub: str | None, rg: str | None, tenant: str | None) -> None:
+        """Subscription and resource group nodes implied by an id, in case their rows are not in the input."""
+        if not sub:
+            return
+        scope = scope_name(sub, "containers")
+        sid = ids.subscription_id(sub)
+        self.node(K.SUBSCRIPTION, {"id": sid, "name": sub, "provider": "azure", "account_id": sub,
+                                   "subscription_id": sub, "tenant_id": tenant}, scope, weak=True)
+        if rg:
+            self.node(K.RESOURCE_GROUP, {"id": rg, "name": rg.rsplit("/", 1)[-1], "provider": "azure",
+                                         "account_id": sub}, scope, weak=True)
+            self.rel(K.SUB_CONTAINS, sid, rg, scope)
+
+    def identity(self, workload: str, res: Res, identity: dict | None = None, scope: str | None = None) -> None:
+        """System- and user-assigned managed identities of a workload -> USES_IDENTITY."""
+        identity = identity if identity is not None else (res.raw.get("identity") or {})
+        if not isinstance(identity, dict):
+            raise AzureInputError("field 'identity' must be an object")
+        scope = scope or scope_name(res.sub, "resources", res.tenant)
+        kind = str(identity.get("type") or "").lower()
+        if "systemassigned" in kind and identity.get("principalId"):
+            mid = workload + ids.SYSTEM_IDENTITY_SUFFIX
+            self.managed_identity(mid, f"{res.name} (system identity)", identity["principalId"],
+                                  identity.get("tenantId") or res.tenant, None, "system", res.sub, scope)
+            self.rel(K.USES_IDENTITY, workload, mid, scope, via="managed-identity")
+        for uid, details in (identity.get("userAssignedIdentities") or {}).items():
+            mid = ids.norm(uid)
+            details = details or {}
+            self.managed_identity(mid, mid.rsplit("/", 1)[-1], details.get("principalId"), res.tenant,
+                                  details.get("clientId"), "user", ids.subscription_of(mid), scope, weak=True)
+            self.rel(K.USES_IDENTITY, workload, mid, scope, via="managed-identity")
+
+    def managed_identity(self, mid, name, principal_id, tenant, client_id, assignment, sub, scope,
+                         weak=False) -> None:
+        principal_id = (principal_id or "").lower() or None
+        self.node(K.MANAGED_IDENTITY, {"id": mid, "name": name, "provider": "azure", "account_id": sub,
+                                       "principal_id": principal_id, "tenant_id": tenant,
+                                       "client_id": client_id, "assignment": assignment}, scope, weak=weak)
+        if principal_id:
+            self.principals[principal_id] = mid

@@ -1,0 +1,142 @@
+"""Live input: Azure Resource Graph through ``azure-mgmt-resourcegraph``, one query per table, paged
+with ``$skipToken``. Rows come back in exactly the shape of an export, so both paths share the rest.
+
+Credentials: ``DefaultAzureCredential`` (az login, environment, managed identity, ...). When
+``CLOUDMAP_AZURE_ACCESS_TOKEN`` is set, that pre-issued ARM token is used instead (pipelines that
+already hold one, air-gapped tests) -- only ever when the variable is set, never as a fallback.
+The endpoint defaults to the public cloud's Resource Manager; ``--endpoint`` /
+``AZURE_RESOURCE_MANAGER_ENDPOINT`` overrides it (sovereign clouds, a local test server: plain http is
+accepted for loopback addresses only, so a token never crosses a network unencrypted)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from ipaddress import ip_address
+from urllib.parse import urlparse
+
+from cloudmap.loaders.azure.exports import check_row
+from cloudmap.loaders.azure.plan import HANDLERS, AzureInputError, Res, scope_name
+
+TOKEN_ENV = "CLOUDMAP_AZURE_ACCESS_TOKEN"
+PAGE_SIZE = 1000  # the service maximum
+
+_OTHER_TABLES = {"microsoft.management/managementgroups", "microsoft.resources/subscriptions",
+                 "microsoft.resources/subscriptions/resourcegroups", "microsoft.authorization/roledefinitions",
+                 "microsoft.authorization/roleassignments", "microsoft.security/assessments",
+                 "microsoft.security/assessments/subassessments"}
+
+
+def table_queries() -> dict[str, str]:
+    resource_types = ", ".join(f"'{t}'" for t in sorted(set(HANDLERS) - _OTHER_TABLES))
+    return {
+        "ResourceContainers": "resourcecontainers",
+        "Resources": f"resources | where type in~ ({resource_types})",
+        "AuthorizationResources": "authorizationresources | where type in~ "
+                                  "('microsoft.authorization/roleassignments', 'microsoft.authorization/roledefinitions')",
+        "SecurityResources": "securityresources | where type =~ 'microsoft.security/assessments/subassessments'",
+    }
+
+
+class AzureAccessError(Exception):
+    """Azure could not be reached or refused us; the message names the setting to check."""
+
+
+class StaticTokenCredential:
+    """A TokenCredential over one pre-issued access token (see the module docstring)."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def get_token(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessToken
+        return AccessToken(self._token, int(time.time()) + 3000)
+
+
+def credential():
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        return StaticTokenCredential(token.strip())
+    from azure.identity import DefaultAzureCredential
+    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+
+
+def check_endpoint(endpoint: str | None) -> tuple[str | None, bool]:
+    """(base url, whether https is enforced); AzureAccessError for an endpoint we will not send tokens to."""
+    if not endpoint:
+        return None, True
+    url = urlparse(endpoint)
+    if url.scheme == "https" and url.hostname:
+        return endpoint.rstrip("/"), True
+    if url.scheme == "http" and url.hostname:
+        try:
+            loopback = url.hostname == "localhost" or ip_address(url.hostname).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback:
+            return endpoint.rstrip("/"), False
+    raise AzureAccessError(f"--endpoint / AZURE_RESOURCE_MANAGER_ENDPOINT {endpoint!r}: must be an https URL "
+                           f"(plain http only for a loopback address)")
+
+
+@dataclass
+class Fetched:
+    rows: list[Res] = field(default_factory=list)
+    covered: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)  # table -> reason
+
+
+def fetch(subscriptions: list[str] | None, endpoint: str | None = None, progress=None) -> Fetched:
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+    from azure.mgmt.resourcegraph import ResourceGraphClient
+
+    base_url, https = check_endpoint(endpoint)
+    client = ResourceGraphClient(credential(), base_url=base_url) if base_url else ResourceGraphClient(credential())
+    subs = [s.lower() for s in subscriptions or []]
+    out = Fetched()
+    for table, query in table_queries().items():
+        if progress:
+            progress(f"querying {table}")
+        try:
+            out.rows.extend(_pages(client, table, query, subs, https))
+        except ClientAuthenticationError as exc:
+            raise AzureAccessError(f"Azure credentials were refused or unavailable (az login, AZURE_CLIENT_ID/"
+                                   f"AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or {TOKEN_ENV}): "
+                                   f"{str(exc).splitlines()[0][:300]}") from None
+        except ServiceRequestError as exc:
+            raise AzureAccessError(f"cannot reach Azure Resource Graph at {base_url or 'management.azure.com'} "
+                                   f"(check --endpoint / network): {str(exc)[:200]}") from None
+        except HttpResponseError as exc:  # e.g. 403 on one table: keep that table's previous data
+            out.failed[table] = f"HTTP {exc.status_code}: {(exc.message or '').splitlines()[0][:200]}"
+    if len(out.failed) == len(table_queries()):
+        raise AzureAccessError("every Resource Graph query failed: " + "; ".join(f"{t}: {r}" for t, r in out.failed.items()))
+    seen = subs or sorted({r.sub for r in out.rows if r.type == "microsoft.resources/subscriptions" and r.sub})
+    parts = {"ResourceContainers": "containers", "Resources": "resources", "AuthorizationResources": "authorization",
+             "SecurityResources": "security"}
+    for table, part in parts.items():
+        if table not in out.failed:
+            out.covered.update(scope_name(sub, part) for sub in seen)
+    if not subs and "ResourceContainers" not in out.failed:  # a tenant-wide query saw every management group
+        tenants = {r.tenant for r in out.rows if r.type == "microsoft.management/managementgroups" and r.tenant}
+        out.covered.update(scope_name(None, "management-groups", t) for t in tenants)
+    return out
+
+
+def _pages(client, table: str, query: str, subs: list[str], https: bool):
+    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+    token, page = None, 0
+    while True:
+        request = QueryRequest(subscriptions=subs or None, query=query,
+                               options=QueryRequestOptions(skip_token=token, top=None if token else PAGE_SIZE,
+                                                           result_format="objectArray"))
+        response = client.resources(request, **({} if https else {"enforce_https": False}))
+        data = response.data or []
+        if not isinstance(data, list):
+            raise AzureInputError(f"Resource Graph {table} page {page}: rows are not an array")
+        for i, row in enumerate(data):
+            yield check_row(row, f"Resource Graph {table} page {page} row {i}")
+        token, page = response.skip_token, page + 1
+        if not token:
+            return
