@@ -1,0 +1,147 @@
+"""Identity derivations: who runs as whom, who can assume whom, who can access what, who is admin,
+and (through :mod:`cloudmap.engine.privesc`) who can escalate to whom."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from cloudmap.engine import aws_policy, privesc
+from cloudmap.engine.access_levels import (AWS_PROBE_ORDER, AWS_PROBES, AZURE_PROBE_ORDER, AZURE_PROBES,
+                                           MAX_ACTIONS, level_of)
+from cloudmap.engine.azure_rbac import RoleDefinition
+from cloudmap.engine.iam_model import IamModel, Principal
+from cloudmap.engine.writer import EdgeWriter, stream
+from cloudmap.graph.driver import Graph
+
+ADMIN_PROBES = ("iam:CreateUser", "iam:AttachRolePolicy", "ec2:RunInstances", "s3:GetObject", "kms:Decrypt")
+
+
+def authenticate_as(graph: Graph) -> Iterator[dict]:
+    """Compute runs as the identities it uses; pods through their service account to cloud roles."""
+    for row in stream(graph, """
+            MATCH (c:Asset)-[u:USES_IDENTITY]->(i:Identity) WHERE NOT c:ServiceAccount
+            RETURN c.id AS source, i.id AS target, coalesce(u.via, 'uses-identity') AS via
+            UNION
+            MATCH (c:Asset)-[:USES_IDENTITY]->(sa:ServiceAccount)-[u:USES_IDENTITY]->(i:Identity)
+            WHERE NOT c:ServiceAccount
+            RETURN c.id AS source, i.id AS target, coalesce(u.via, 'irsa') AS via"""):
+        yield row
+
+
+# -- AWS ----------------------------------------------------------------------------------------------
+
+def aws_targets(graph: Graph) -> Iterator[dict]:
+    labels = " OR ".join(f"t:{lbl}" for lbl in AWS_PROBE_ORDER)
+    yield from stream(graph, f"""
+        MATCH (t:Asset) WHERE ({labels}) AND coalesce(t.provider, 'aws') = 'aws'
+        RETURN t.id AS id, t.account_id AS account, t.resource_policy AS policy, labels(t) AS labels""")
+
+
+def aws_access(model: IamModel, targets: list[dict]) -> Iterator[dict]:
+    for t in targets:
+        kind = next(lbl for lbl in AWS_PROBE_ORDER if lbl in t["labels"])
+        rpol = None
+        if t["policy"]:
+            try:
+                rpol = aws_policy.parse_policy(t["policy"], f"{t['id']}#resource-policy")
+            except aws_policy.PolicyError as exc:
+                model.warn(str(exc))
+        probes = AWS_PROBES[kind]
+        account = t["account"] or aws_policy.account_of(t["id"])
+        for p in model.principals.values():
+            if not any(p.could_ever(a) for a, _, _ in probes) and not rpol:
+                continue
+            allowed, levels, evidence, conditional = [], {}, set(), []
+            for action, level, obj in probes:
+                d = p.can(action, f"{t['id']}/*" if obj else t["id"], rpol, account, kind == "Key")
+                if d.allowed:
+                    allowed.append(action)
+                    levels[action] = level
+                    evidence.update(d.evidence)
+                    conditional.append(d.conditional)
+            if allowed:
+                yield {"source": p.id, "target": t["id"], "level": level_of(allowed, levels),
+                       "actions": allowed[:MAX_ACTIONS], "evidence": sorted(evidence),
+                       "conditional": all(conditional)}
+
+
+def aws_admins(graph: Graph, model: IamModel) -> Iterator[dict]:
+    accounts = {r["k"]: r["id"] for r in graph.read(
+        "MATCH (a:Account) UNWIND [a.id, a.account_id] AS k WITH a, k WHERE k IS NOT NULL RETURN k, a.id AS id")}
+    for p in model.principals.values():
+        full = aws_policy.full_admin_statements(p.statements)
+        if not full or p.account_id not in accounts:
+            continue
+        decisions = [p.can(a, "*") for a in ADMIN_PROBES]
+        if all(d.allowed and not d.conditional for d in decisions):
+            names = sorted({s.policy_id for s in full})
+            yield {"source": p.id, "target": accounts[p.account_id], "level": "admin", "actions": ["*"],
+                   "evidence": names, "conditional": False,
+                   "reason": f"allowed every action on every resource by {', '.join(names)}"}
+
+
+def aws_assume(model: IamModel) -> Iterator[dict]:
+    for role in model.principals.values():
+        trust = model.trust(role)
+        if role.kind != "Role" or not trust:
+            continue
+        for p in model.principals.values():
+            if p is role:
+                continue
+            d = p.can("sts:AssumeRole", role.id, trust, role.account_id)
+            if d.allowed:
+                yield {"source": p.id, "target": role.id, "evidence": d.evidence, "conditional": d.conditional}
+
+
+# -- Azure --------------------------------------------------------------------------------------------
+
+def azure_assignments(graph: Graph) -> Iterator[dict]:
+    yield from stream(graph, """
+        MATCH (ra:RoleAssignment)-[:ASSIGNED_TO]->(p:Identity), (ra)-[:GRANTS]->(rd:RoleDefinition),
+              (ra)-[:AT_SCOPE]->(s)
+        RETURN ra.id AS assignment, p.id AS principal, s.id AS scope, properties(rd) AS role""")
+
+
+def azure_access(graph: Graph, assignments: list[dict]) -> Iterator[dict]:
+    labels = " OR ".join(f"t:{lbl}" for lbl in AZURE_PROBE_ORDER)
+    for a in assignments:
+        role = RoleDefinition.from_row(a["role"])
+        for t in graph.read(f"MATCH (s {{id: $scope}})-[:CONTAINS*0..8]->(t:Asset) WHERE {labels} "
+                            "RETURN DISTINCT t.id AS id, labels(t) AS labels", scope=a["scope"]):
+            kind = next(lbl for lbl in AZURE_PROBE_ORDER if lbl in t["labels"])
+            allowed = [(op, lvl) for op, data, lvl in AZURE_PROBES[kind] if role.permits(op, data)]
+            if allowed:
+                yield {"source": a["principal"], "target": t["id"],
+                       "level": level_of([op for op, _ in allowed], dict(allowed)),
+                       "actions": [op for op, _ in allowed][:MAX_ACTIONS],
+                       "evidence": [a["assignment"], role.id], "conditional": False}
+        if role.is_owner_like():
+            for acct in graph.read("MATCH (s {id: $scope})-[:CONTAINS*0..6]->(a:Account) RETURN a.id AS id",
+                                   scope=a["scope"]):
+                yield {"source": a["principal"], "target": acct["id"], "level": "admin", "actions": ["*"],
+                       "evidence": [a["assignment"], role.id], "conditional": False,
+                       "reason": f"{role.name or role.id} at {a['scope']}"}
+
+
+def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
+    writer.write("authenticate-as", "CAN_AUTHENTICATE_AS", list(authenticate_as(graph)), key=("via",))
+    writer.sweep("authenticate-as", "CAN_AUTHENTICATE_AS")
+
+    model = IamModel.load(graph)
+    targets = list(aws_targets(graph))
+    writer.write("aws-access", "CAN_ACCESS", [*aws_access(model, targets), *aws_admins(graph, model)])
+    writer.sweep("aws-access", "CAN_ACCESS")
+    assume = list(aws_assume(model))
+    writer.write("aws-assume", "CAN_ASSUME", assume)
+    writer.sweep("aws-assume", "CAN_ASSUME")
+
+    assignments = list(azure_assignments(graph))
+    writer.write("azure-access", "CAN_ACCESS", list(azure_access(graph, assignments)))
+    writer.sweep("azure-access", "CAN_ACCESS")
+
+    writer.write("privilege-escalation", "CAN_ESCALATE_TO",
+                 list(privesc.escalations(graph, model, assume, assignments)), key=("method",))
+    writer.sweep("privilege-escalation", "CAN_ESCALATE_TO")
+
+
+__all__ = ["derive_identity", "Principal"]

@@ -1,0 +1,75 @@
+"""Lateral movement: ``(workload)-[:CAN_CONNECT_TO {ports, protocols, rules}]->(workload)``.
+
+Fan-out is bounded in two steps (docs/engine.md, "Lateral movement"):
+
+1. Destination interfaces are grouped into *buckets* of the same subnet and the same rule sets, and
+   each source interface is evaluated once per bucket (the rules cannot tell the members apart),
+   so the work is sources x buckets, not sources x interfaces.
+2. Allowed buckets are expanded to the workloads in them, at most ``MAX_TARGETS`` per source
+   workload. Past that, the source gets one aggregate edge per destination subnet instead
+   (``aggregate: true``, ``targets``: how many workloads it stands for).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from cloudmap.engine.netmodel import NetworkModel, Nic
+from cloudmap.engine.netrules import Rule, destination_matches, source_matches
+from cloudmap.engine.writer import EdgeWriter
+from cloudmap.graph.driver import Graph
+
+DERIVATION = "lateral-movement"
+REL = "CAN_CONNECT_TO"
+MAX_TARGETS = 100
+
+
+def _matcher(model: NetworkModel, src: Nic, dst: Nic, same_network: bool):
+    src_groups = set(model.groups_on(src.id, *src.workloads))
+
+    def matches(rule: Rule) -> bool:
+        peer = (any(source_matches(s, src.private_ips, same_network) for s in rule.sources)
+                or bool(src_groups.intersection(rule.allows_from)))
+        return peer and destination_matches(rule, dst.private_ips, True)
+    return matches
+
+
+def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> None:
+    nics = [n for n in model.nics.values() if n.workloads and n.subnet]
+    buckets: dict[tuple, list[Nic]] = defaultdict(list)
+    for n in nics:
+        key = (n.subnet, n.provider, tuple(model.groups_on(n.id, *n.workloads)), tuple(model.groups_on(n.subnet)))
+        buckets[key].append(n)
+
+    rows: list[dict] = []
+    for src in nics:
+        per_source: dict[str, list[tuple[Nic, object]]] = defaultdict(list)
+        for (subnet, provider, _, _), members in buckets.items():
+            if not model.same_or_peered(src.subnet, subnet):
+                continue
+            same_network = model.subnet_network.get(src.subnet) == model.subnet_network.get(subnet)
+            # One evaluation per bucket: its members share subnet and rule sets (a rule naming a
+            # single destination address is judged on the bucket's first member).
+            verdict = model.inbound(members[0], None, _matcher(model, src, members[0], same_network), provider)
+            if not verdict.access:
+                continue
+            for w in src.workloads:
+                per_source[w].extend((m, verdict) for m in members)
+        for w, hits in per_source.items():
+            targets = {t: v for m, v in hits for t in m.workloads if t != w}
+            if len(targets) <= MAX_TARGETS:
+                for t, v in targets.items():
+                    rows.append({"source": w, "target": t, "ports": v.access.ports(),
+                                 "protocols": v.access.protocols(), "rules": v.rules})
+            else:
+                by_subnet: dict[str, list] = defaultdict(list)
+                for m, v in hits:
+                    by_subnet[m.subnet].append((m, v))
+                for subnet, items in by_subnet.items():
+                    rows.append({"source": w, "target": subnet, "aggregate": True,
+                                 "targets": sum(len(m.workloads) for m, _ in items),
+                                 "ports": sorted({p for _, v in items for p in v.access.ports()}),
+                                 "protocols": sorted({p for _, v in items for p in v.access.protocols()}),
+                                 "rules": sorted({r for _, v in items for r in v.rules})})
+    writer.write(DERIVATION, REL, rows)
+    writer.sweep(DERIVATION, REL)
