@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     user_rules_dir: Path | None = _env("CLOUDMAP_RULES_DIR", default=None)
     user_hunts_dir: Path | None = _env("CLOUDMAP_HUNTS_DIR", default=None)
 
+    # API service: browser origins allowed by CORS, comma separated (default none).
+    cors_origins: str = _env("CLOUDMAP_CORS_ORIGINS", default="")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
     @property
     def bolt_uri(self) -> str:
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"

@@ -1,0 +1,76 @@
+"""The FastAPI application factory: ``create_app(settings, graph=..., auth=True)``.
+
+Everything is versioned under ``/api/v1``; the OpenAPI document is ``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from cloudmap import __version__ as VERSION
+from cloudmap.api import problems
+from cloudmap.api.routes import analyses, assets, findings, health, hunt, keys, queries
+from cloudmap.config import Settings, settings as default_settings
+from cloudmap.graph.driver import Graph, connect
+from cloudmap.graph.schema import apply_schema
+from cloudmap.services.analyses import AnalysisRunner
+from cloudmap.services.queries import load_library
+
+PREFIX = "/api/v1"
+MAX_BODY_BYTES = 1_000_000
+
+
+def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth: bool = True) -> FastAPI:
+    """An app bound to ``graph`` (or a connection opened at start-up and closed at shutdown)."""
+    cfg = cfg or default_settings()
+    library = load_library(cfg.user_hunts_dir)  # a broken hunt file fails here, naming the file
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        owned = None
+        if app.state.graph is None:
+            owned = app.state.graph = connect(cfg)
+            apply_schema(owned)
+            app.state.analyses = AnalysisRunner(owned)
+        try:
+            yield
+        finally:
+            if owned is not None:
+                owned.close()
+
+    app = FastAPI(title="cloudmap", version=VERSION, lifespan=lifespan, openapi_url=f"{PREFIX}/openapi.json",
+                  docs_url=f"{PREFIX}/docs", redoc_url=None,
+                  description="Cloud security map: hunting, saved queries, findings and assets over the graph. "
+                              "Authenticate with `Authorization: Bearer <API key>`.")
+    app.state.settings = cfg
+    app.state.graph = graph
+    app.state.library = library
+    app.state.auth_enabled = auth
+    app.state.analyses = AnalysisRunner(graph) if graph is not None else None
+
+    problems.install(app)
+
+    @app.exception_handler(ServiceUnavailable)
+    @app.exception_handler(SessionExpired)
+    async def _neo4j_down(request: Request, exc: Exception):
+        return problems.problem_response(503, "Neo4j is not reachable")
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return problems.problem_response(413, f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        return await call_next(request)
+
+    if cfg.cors_origin_list:
+        app.add_middleware(CORSMiddleware, allow_origins=cfg.cors_origin_list, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "X-API-Key", "Content-Type"])
+
+    for module in (health, hunt, queries, findings, assets, analyses, keys):
+        app.include_router(module.router, prefix=PREFIX)
+    return app

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from cloudmap.api.auth import reader
+from cloudmap.api.models import MAX_PAGE, Page
+from cloudmap.api.problems import Problem
+from cloudmap.api.routes.deps import graph
+from cloudmap.findings import query as findings
+from cloudmap.rules import load_rules
+
+router = APIRouter(tags=["findings"])
+Text = Query(None, max_length=500)
+
+
+@router.get("/rules", summary="The risk rules (built-in and the user's rules directory)")
+def list_rules(request: Request, key: dict = Depends(reader)) -> dict:
+    extra = request.app.state.settings.user_rules_dir
+    rules, problems = load_rules([extra] if extra else [])
+    return {"items": [r.summary() | {"description": r.description} for r in rules],
+            "problems": [str(p) for p in problems]}
+
+
+@router.get("/findings", response_model=Page, summary="Findings, filtered, sorted, cursor-paginated")
+def list_findings(request: Request, key: dict = Depends(reader),
+                  level: str | None = Query(None, max_length=100, description="one level or a comma list"),
+                  rule: str | None = Text, status: Literal["open", "resolved", "all"] = "open",
+                  account: str | None = Text, asset: str | None = Text, risk_factor: str | None = Text,
+                  sort: Literal["score", "first_seen", "last_seen", "rule"] = "score",
+                  limit: int = Query(50, ge=1, le=MAX_PAGE), cursor: str | None = Query(None, max_length=2000)) -> dict:
+    levels = [lv.strip() for lv in level.split(",") if lv.strip()] if level else None
+    try:
+        items, next_cursor = findings.list_findings(
+            graph(request), level=levels, rule=rule, status=status, account=account, asset=asset,
+            risk_factor=risk_factor, sort=sort, limit=limit, cursor=cursor)
+    except findings.QueryError as exc:
+        raise Problem(400, str(exc)) from None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/findings/{finding_id}", summary="One finding with its attack path in graph form",
+            responses={404: {"description": "no such finding"}})
+def get_finding(request: Request, finding_id: str = Path(max_length=500), key: dict = Depends(reader)) -> dict:
+    found = findings.get_finding(graph(request), finding_id)
+    if found is None:
+        raise Problem(404, f"no finding with id {finding_id!r}")
+    return found
+
+
+@router.get("/chokepoints", summary="Nodes and edges whose fix removes the most score-weighted findings")
+def chokepoints(request: Request, limit: int = Query(20, ge=1, le=MAX_PAGE), key: dict = Depends(reader)) -> dict:
+    return {"items": findings.chokepoints(graph(request), limit)}

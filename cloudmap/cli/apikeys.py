@@ -1,0 +1,46 @@
+"""`cloudmap apikeys create | list | delete`: keys for the HTTP API."""
+
+from __future__ import annotations
+
+import typer
+
+from cloudmap.cli.common import Format, console, fail, info, open_graph, output
+from cloudmap.services import apikeys
+
+app = typer.Typer(no_args_is_help=True, help="API keys for `cloudmap serve` (roles: reader, hunter, admin).")
+
+
+@app.command()
+def create(role: str = typer.Option(..., help="reader, hunter or admin"),
+           name: str = typer.Option(..., help="who or what uses the key")) -> None:
+    """Create a key and print its token once (only a salted hash is stored).
+
+    Example: cloudmap apikeys create --role reader --name dashboard
+    """
+    with open_graph() as graph:
+        try:
+            record, token = apikeys.create_key(graph, name, role)
+        except apikeys.ApiKeyError as exc:
+            fail(str(exc))
+    info(f"Created key {record['id']} ({record['role']}) for {record['name']}. The token is shown only now:")
+    console.print(token, markup=False, highlight=False)
+
+
+@app.command("list")
+def list_cmd(fmt: Format = typer.Option(Format.table, "--format", help="table or json")) -> None:
+    """List keys (ids, names, roles; never tokens)."""
+    with open_graph() as graph:
+        output(apikeys.list_keys(graph), fmt, ["id", "name", "role", "created_at"])
+
+
+@app.command()
+def delete(key_id: str = typer.Argument(..., help="the key id (the part after cm_)")) -> None:
+    """Revoke a key."""
+    with open_graph() as graph:
+        if not apikeys.delete_key(graph, key_id):
+            fail(f"no API key with id {key_id!r}")
+    info(f"Deleted key {key_id}.")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="apikeys")
