@@ -156,3 +156,29 @@ def test_cli_db_start_status_stop_local_server(tmp_path):
     assert stop.returncode == 0 and "stopped" in stop.stderr
     after = run_cli(env, "db", "status")
     assert after.returncode == 1 and "not reachable" in after.stderr
+
+
+def _compose_cmd():
+    import shutil
+    import subprocess
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+def test_docker_compose_file_is_valid():
+    import subprocess
+    from pathlib import Path
+    cmd = _compose_cmd()
+    if cmd is None:
+        pytest.skip("neither `docker compose` nor docker-compose is installed (scripts/bootstrap.sh installs it)")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "NEO4J_PASSWORD": "compose-check"}
+    ok = subprocess.run([*cmd, "-f", str(root / "docker-compose.yml"), "config"], capture_output=True, text=True,
+                        env=env, cwd=root)
+    assert ok.returncode == 0, ok.stderr
+    assert "neo4j:5.26-community" in ok.stdout and "neo4j/compose-check" in ok.stdout
+    env.pop("NEO4J_PASSWORD")
+    missing = subprocess.run([*cmd, "-f", str(root / "docker-compose.yml"), "config"], capture_output=True,
+                             text=True, env=env, cwd=root)
+    assert missing.returncode != 0 and "NEO4J_PASSWORD" in missing.stderr
