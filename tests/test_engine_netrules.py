@@ -48,7 +48,8 @@ def test_nacl_first_match_by_rule_number():
     rules = [r("deny-ssh", ["22"], action="deny", priority=90), r("allow-all", protocol="-1", priority=100),
              r("deny-all", protocol="-1", action="deny", priority=32767)]
     acc, ids = ordered_allowed(rules, internet)
-    assert acc.ports() == ["0-21", "23-65535"] and ids == ["allow-all"]
+    assert acc.as_dict()["tcp"] == ((0, 21), (23, 65535)) and ids == ["allow-all"]
+    assert acc.as_dict()["udp"] == ((0, 65535),)   # the deny was for TCP only
     # order matters, not list position: the allow numbered first wins
     flipped = [r("deny-ssh", ["22"], action="deny", priority=200), r("allow-all", protocol="-1", priority=100)]
     assert ordered_allowed(flipped, internet)[0].is_everything()
