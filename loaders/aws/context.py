@@ -1,0 +1,135 @@
+"""What every AWS service module shares: the account/region context, boto3 helpers, the transform output."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from cloudmap.loaders.tags import classify_tags, tags_list
+
+from cloudmap.graph.kinds import aws as k
+from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES
+from cloudmap.graph.model import NodeKind, RelKind
+
+GLOBAL = "global"
+BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="cloudmap")
+
+# Error codes that mean "this service is not enabled / not available here": the scope is skipped
+# with a warning and its earlier data is kept, instead of counting as a failure.
+NOT_ENABLED_CODES = {"AWSOrganizationsNotInUseException", "OptInRequired", "SubscriptionRequiredException",
+                     "NotImplemented", "InvalidAction", "UnrecognizedClientException"}
+
+
+class Skipped(Exception):
+    """A service that is not enabled or not readable in a way that is not an error (e.g. no Organization)."""
+
+
+@dataclass
+class Ctx:
+    session: boto3.Session
+    account_id: str
+    region: str                     # a region name, or "global"
+    partition: str = "aws"
+    _clients: dict = field(default_factory=dict, repr=False)
+
+    def client(self, service: str):
+        if service not in self._clients:
+            region = (self.session.region_name or "us-east-1") if self.region == GLOBAL else self.region
+            self._clients[service] = self.session.client(service, region_name=region, config=BOTO_CONFIG)
+        return self._clients[service]
+
+    @property
+    def account_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:root"
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        return f"arn:{self.partition}:{service}:{self.region if region is None else region}:{self.account_id}:{resource}"
+
+    def ec2_arn(self, kind: str, ident: str) -> str:
+        return self.arn("ec2", f"{kind}/{ident}")
+
+
+def error_code(exc: BaseException) -> str:
+    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+
+
+def optional(call: Callable, *codes: str, **kwargs) -> Any:
+    """The call's response, or None when it fails with one of ``codes`` (a "not configured" answer)."""
+    try:
+        return call(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) in codes:
+            return None
+        raise
+
+
+def pages(client, operation: str, key: str, **kwargs) -> list:
+    """Every item under ``key`` across all pages of a paginated operation."""
+    out: list = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        out.extend(page.get(key) or [])
+    return out
+
+
+def tag_dict(tags: Iterable[dict] | dict | None) -> dict:
+    """AWS tags ([{Key, Value}] or {key: value}) as a dict."""
+    if isinstance(tags, dict):
+        return dict(tags)
+    return {t.get("Key", t.get("key", t.get("TagKey"))): t.get("Value", t.get("value", t.get("TagValue", "")))
+            for t in tags or []}
+
+
+class Out:
+    """The transform's output: rows per kind, written nodes first, then relationships.
+
+    ``asset`` fills the fields every asset carries (provider, account, region, tags and what the tag
+    conventions say) and links the asset to its account."""
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.nodes: dict[NodeKind, dict[str, dict]] = defaultdict(dict)
+        self.rels: dict[RelKind, list[dict]] = defaultdict(list)
+
+    def asset(self, kind: NodeKind, ident: str, name: str | None, tags: dict | None = None,
+              region: str | None = None, in_account: bool = True, **props) -> dict:
+        critical, info_types = classify_tags(tags)
+        row = {"id": ident, "name": name or ident, "provider": "aws", "account_id": self.ctx.account_id,
+               "region": self.ctx.region if region is None else region, "tags": tags_list(tags),
+               **critical, **props}
+        self.nodes[kind][ident] = row
+        if in_account and kind is not k.ACCOUNT:
+            self.rel(k.CONTAINS, self.ctx.account_arn, ident)
+        for info in info_types:
+            self.node(SENSITIVE_INFO_TYPE, info)
+            self.rel(STORES, ident, info["id"], props={"source": "tag"})
+        return row
+
+    def node(self, kind: NodeKind, row: dict) -> dict:
+        self.nodes[kind][row["id"]] = row
+        return row
+
+    def rel(self, kind: RelKind, source: str | None, target: str | None, **props) -> None:
+        if source and target:
+            self.rels[kind].append({"source": source, "target": target, **props})
+
+    def has(self, kind: NodeKind, ident: str | None) -> bool:
+        return ident in self.nodes.get(kind, {})
+
+    def load(self, scope) -> None:
+        for kind, rows in self.nodes.items():
+            scope.nodes(kind, rows.values())
+        for kind, rows in self.rels.items():
+            scope.rels(kind, _dedupe(rows))
+
+
+def _dedupe(rows: list[dict]) -> list[dict]:
+    """One row per (source, target): later rows of the same pair would overwrite earlier properties."""
+    seen: dict[tuple, dict] = {}
+    for row in rows:
+        seen[(row["source"], row["target"])] = row
+    return list(seen.values())
