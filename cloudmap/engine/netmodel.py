@@ -34,6 +34,7 @@ class NetworkModel:
     subnet_network: dict[str, str] = field(default_factory=dict)
     public_subnets: set[str] = field(default_factory=set)
     peers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _index: dict[str, Rule] = field(default_factory=dict)
 
     @staticmethod
     def load(graph: Graph) -> "NetworkModel":
@@ -112,7 +113,19 @@ class NetworkModel:
         return total, ids
 
     def inbound(self, nic: Nic | None, resource_id: str | None, matches: Matcher, provider: str) -> Verdict:
-        """What reaches an interface (or a resource without a modelled interface) from a peer."""
+        """What reaches an interface (or a resource without a modelled interface) from a peer; the
+        rules listed are the allowing ones whose traffic gets through every level."""
+        v = self._inbound(nic, resource_id, matches, provider)
+        return Verdict(v.access, [r for r in v.rules if self._rule_access(r) & v.access])
+
+    def _rule_access(self, rule_id: str) -> Access:
+        if not self._index:
+            self._index.update({r.id: r for rules in self.rules.values() for r in rules})
+            self._index.update({r.id: r for r in AZURE_DEFAULT_INBOUND})
+        rule = self._index.get(rule_id)
+        return rule.access if rule else Access.everything()
+
+    def _inbound(self, nic: Nic | None, resource_id: str | None, matches: Matcher, provider: str) -> Verdict:
         subnet = nic.subnet if nic else None
         verdict = Verdict()
         if provider == "azure":

@@ -55,7 +55,7 @@ class EdgeWriter:
     def sweep(self, derivation: str, rel_type: str) -> int:
         summary = self.graph.run_autocommit(
             f"MATCH ()-[r:`{rel_type}`]->() WHERE r.derived_by = $by AND r.run_id <> $run "
-            f"CALL {{ WITH r DELETE r }} IN TRANSACTIONS OF {SWEEP_BATCH} ROWS",
+            f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {SWEEP_BATCH} ROWS",
             by=derivation, run=self.run_id)
         n = summary.counters.relationships_deleted
         self.removed[rel_type] += n
