@@ -13,12 +13,14 @@ from cloudmap.graph.driver import GraphError, connect
 
 
 def local_server(settings: Settings) -> LocalServer:
+    from cloudmap.cypher.browser import browser_conf  # Browser plays the guide served by `cloudmap browser guide`
+
     password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
     return LocalServer(settings.data_dir / "server", bolt_port=settings.bolt_port, http_port=settings.http_port,
                        password=password or "", heap=settings.heap, pagecache=settings.pagecache,
                        data_dir=settings.data_dir, neo4j_version=settings.neo4j_version,
                        browser_version=settings.browser_version, user=settings.neo4j_user,
-                       use_docker=settings.use_docker)
+                       use_docker=settings.use_docker, extra_conf=browser_conf())
 
 
 def start(settings: Settings, echo=print) -> Settings:
