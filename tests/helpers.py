@@ -17,3 +17,15 @@ def cli_json(env: dict, *args: str):
     proc = run_cli(env, *args)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     return json.loads(proc.stdout)
+
+
+def api_client(graph, settings, auth: bool = True, **overrides):
+    """A FastAPI TestClient (HTTP through the ASGI app) on the test graph, and bearer headers per role."""
+    from fastapi.testclient import TestClient
+
+    from cloudmap.api.app import create_app
+    from cloudmap.services.apikeys import ROLES, create_key
+
+    cfg = settings.model_copy(update=overrides) if overrides else settings
+    headers = {role: {"Authorization": f"Bearer {create_key(graph, f'test-{role}', role)[1]}"} for role in ROLES}
+    return TestClient(create_app(cfg, graph=graph, auth=auth), raise_server_exceptions=False), headers
