@@ -54,6 +54,7 @@ ASSET_PROPS = props(
     ("tags", "list[str]", "tags as key=value strings"),
     ("critical", "bool", "a crown jewel (from a classification file, tag or rule)"),
     ("criticality", "str", "critical or high, when marked"),
+    ("criticality_source", "str", "what marked it critical, e.g. classification/<file name>"),
 )
 KEY_PROP = props(Prop("id", "str", "unique key", True))
 BOOKKEEPING = ("first_seen", "last_seen", "sync_id", "scope")

@@ -16,9 +16,13 @@ VULNERABILITY = node_kind(
         ("cvss_score", "float", "highest CVSS base score known (v3 preferred)"),
         ("cvss_vector", "str", "the CVSS vector of that score"),
         ("epss", "float", "FIRST EPSS probability 0..1"), ("epss_percentile", "float"),
+        ("epss_date", "str", "score date of the EPSS file it came from"),
         ("kev", "bool", "in the CISA Known Exploited Vulnerabilities catalog"),
         ("kev_date_added", "str"),
-        ("rce", "bool", "allows remote code execution (when the data says so)"),
+        ("kev_ransomware", "bool", "KEV: known to be used in ransomware campaigns"),
+        ("cwes", "list[str]", "CWE ids the scanner reports, e.g. CWE-78"),
+        ("rce", "bool", "allows remote code execution: only from explicit signals (code-injection CWEs "
+                        "94/78/502/917, or 'remote code execution' in the advisory text)"),
         ("published", "str"), ("references", "list[str]"),
     ),
     description="A known vulnerability; one node per id, linked from every affected asset.", shared=True)

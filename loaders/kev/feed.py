@@ -1,0 +1,47 @@
+"""The CISA Known Exploited Vulnerabilities catalog (known_exploited_vulnerabilities.json).
+
+Sets ``kev``, ``kev_date_added`` and ``kev_ransomware`` on the Vulnerability nodes already in the
+graph; a vulnerability marked by an earlier catalog and absent from this one gets ``kev = false``
+(the catalog is loaded whole, so absence means it was withdrawn). Load it after the scanners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from cloudmap.graph.driver import Graph
+from cloudmap.loaders.inputfile import Short, parse, read_json
+from cloudmap.loaders.vulns import enrich
+
+CveId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"(?i)^CVE-\d{4}-\d{4,}$")]
+Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}")]
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    cveID: CveId
+    dateAdded: Day
+    knownRansomwareCampaignUse: Short = "Unknown"
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    catalogVersion: Short | None = None
+    vulnerabilities: list[Entry]
+
+
+def read_catalog(path: Path) -> list[dict]:
+    catalog = parse(Catalog, read_json(path), path)
+    return [{"id": e.cveID, "date_added": e.dateAdded[:10],
+             "ransomware": e.knownRansomwareCampaignUse.strip().lower() == "known"}
+            for e in catalog.vulnerabilities]
+
+
+def load_catalog(graph: Graph, path: Path) -> dict:
+    rows = read_catalog(path)
+    return enrich(graph, "kev", f"kev {path.name}", rows,
+                  "v.kev = true, v.kev_date_added = row.date_added, v.kev_ransomware = row.ransomware",
+                  clear="v.kev = true AND NOT v.id IN $ids "
+                        "SET v.kev = false REMOVE v.kev_date_added, v.kev_ransomware")
