@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from cloudmap.loaders.trivy.report import read_report
+from cloudmap.loaders.vulns import load_reports, tag_variants
 
 from cloudmap.graph.ingest import Sync
 from cloudmap.graph.kinds.common import CONTAINER_IMAGE, RUNS_IMAGE
 from cloudmap.graph.model import node_kind
-from cloudmap.loaders.trivy.report import read_report
-from cloudmap.loaders.vulns import load_reports, tag_variants
 from tests.conftest import FIXTURES
 from tests.helpers import run_cli
 

@@ -11,9 +11,10 @@ import io
 import re
 from pathlib import Path
 
-from cloudmap.graph.driver import Graph
 from cloudmap.loaders.inputfile import InputError, describe, read_text
 from cloudmap.loaders.vulns import enrich
+
+from cloudmap.graph.driver import Graph
 
 CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
 HEADER = ["cve", "epss", "percentile"]

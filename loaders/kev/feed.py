@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+from cloudmap.loaders.inputfile import Short, parse, read_json
+from cloudmap.loaders.vulns import enrich
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from cloudmap.graph.driver import Graph
-from cloudmap.loaders.inputfile import Short, parse, read_json
-from cloudmap.loaders.vulns import enrich
 
 CveId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"(?i)^CVE-\d{4}-\d{4,}$")]
 Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}")]
