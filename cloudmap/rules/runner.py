@@ -43,7 +43,7 @@ def _problem(rule: Rule, exc: Neo4jError) -> RuleProblem:
 def check_rule(graph: Graph, rule: Rule) -> RuleProblem | None:
     """``EXPLAIN`` the query: syntax, read-only (by the planner's query type) and returned columns."""
     try:
-        with graph.session(default_access_mode=neo4j.READ_ACCESS) as session:
+        with graph.session(default_access_mode=neo4j.READ_ACCESS, notifications_min_severity="OFF") as session:
             result = session.run("EXPLAIN " + rule.query, rule.params)
             keys = result.keys()
             summary = result.consume()
@@ -105,11 +105,11 @@ def to_match(rule: Rule, record: neo4j.Record) -> Match | None:
 
 def run_rule(graph: Graph, rule: Rule, params: dict | None = None) -> list[Match]:
     """All matches of one rule (its default params, overridden by ``params``)."""
-    query = neo4j.Query(rule.query, timeout=RULE_TIMEOUT_S)
     values = {**rule.params, **(params or {})}
 
+    @neo4j.unit_of_work(timeout=RULE_TIMEOUT_S)
     def work(tx):
-        return [m for m in (to_match(rule, rec) for rec in tx.run(query, values)) if m is not None]
+        return [m for m in (to_match(rule, rec) for rec in tx.run(rule.query, values)) if m is not None]
 
-    with graph.session() as session:
+    with graph.session(notifications_min_severity="OFF") as session:
         return session.execute_read(work)
