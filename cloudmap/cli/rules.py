@@ -1,0 +1,82 @@
+"""`cloudmap rules list | show ID | check`: the rule library and user rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cloudmap.cli.common import EXIT_ERROR, Format, console, fail, info, open_graph, print_json, print_table
+from cloudmap.config import settings
+from cloudmap.rules import load_rules
+
+app = typer.Typer(no_args_is_help=True, help="Risk rules: Cypher files with a YAML header (cypher/rules/).")
+
+RULES_DIR = typer.Option(None, "--rules-dir", help="extra directory of *.cypher rules (default: CLOUDMAP_RULES_DIR)",
+                         file_okay=False)
+
+
+def _load(rules_dir: Path | None):
+    extra = rules_dir or settings().user_rules_dir
+    rules, problems = load_rules([extra] if extra else [])
+    for p in problems:
+        info(f"rule skipped: {p}")
+    return rules, problems
+
+
+@app.command("list")
+def list_rules(rules_dir: Path = RULES_DIR, fmt: Format = typer.Option(Format.table, "--format")) -> None:
+    """List the rules (built-in and user), with problems of malformed files on stderr.
+
+    Example: cloudmap rules list --rules-dir ./my-rules
+    """
+    rules, _ = _load(rules_dir)
+    rows = [r.summary() for r in rules]
+    if fmt == Format.json:
+        print_json(rows)
+    else:
+        print_table([{**r, "risk_factors": ", ".join(r["risk_factors"]), "source": "built-in" if r["builtin"] else
+                      r["file"]} for r in rows], ["id", "severity", "title", "risk_factors", "source"])
+
+
+@app.command()
+def show(rule_id: str, rules_dir: Path = RULES_DIR, fmt: Format = typer.Option(Format.table, "--format")) -> None:
+    """Show one rule: metadata, parameters and its Cypher (paste it into Neo4j Browser with :param).
+
+    Example: cloudmap rules show CM-VM-003
+    """
+    rules, _ = _load(rules_dir)
+    rule = next((r for r in rules if r.id == rule_id.upper()), None)
+    if rule is None:
+        fail(f"no rule {rule_id!r}; see `cloudmap rules list`")
+    if fmt == Format.json:
+        print_json(rule.as_dict())
+        return
+    console.print(f"{rule.id}  {rule.title}  [{rule.severity}]", markup=False)
+    console.print(rule.description, markup=False)
+    console.print(f"Risk factors: {', '.join(rule.risk_factors)}   ATT&CK: {', '.join(rule.attack)}", markup=False)
+    console.print(f"Remediation: {rule.remediation}", markup=False)
+    for key, value in rule.params.items():
+        console.print(f":param {key} => {value!r}", markup=False)
+    console.print(f"File: {rule.file}\n\n{rule.query}", markup=False)
+
+
+@app.command()
+def check(rules_dir: Path = RULES_DIR) -> None:
+    """Check every rule against Neo4j (EXPLAIN): syntax, read-only, returned columns. Exit 1 on problems."""
+    from cloudmap.rules.runner import check_rule
+
+    rules, problems = _load(rules_dir)
+    with open_graph() as graph:
+        for rule in rules:
+            problem = check_rule(graph, rule)
+            if problem:
+                info(f"rule skipped: {problem}")
+                problems.append(problem)
+    info(f"{len(rules)} rule(s), {len(problems)} problem(s)")
+    if problems:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="rules")
