@@ -169,7 +169,7 @@ def _allows(statements: Iterable[Statement], action: str, resource: str) -> tupl
 def evaluate(action: str, resource: str, identity: Iterable[Statement] = (),
              boundary: Iterable[Statement] | None = None, scps: Iterable[Statement] | None = None,
              resource_policy: Iterable[Statement] | None = None, principal: str = "",
-             resource_account: str = "", key_policy: bool = False, service: str | None = None) -> Decision:
+             resource_account: str = "", resource_policy_required: bool = False, service: str | None = None) -> Decision:
     identity = tuple(identity)
     boundary = tuple(boundary) if boundary is not None else None
     scps = tuple(scps) if scps is not None else None
@@ -194,7 +194,7 @@ def evaluate(action: str, resource: str, identity: Iterable[Statement] = (),
     rd_ok, rd_cond, rd_ev = _allows(direct, action, resource)
     ra_ok, ra_cond, ra_ev = _allows(delegated, action, resource)
     cross = bool(resource_account) and bool(account_of(principal)) and account_of(principal) != resource_account
-    if key_policy:  # KMS: the key policy must allow, directly or by delegating to IAM
+    if resource_policy_required:  # KMS key policies, role trust policies: must allow, directly or by delegating
         paths = [(rd_ok, rd_cond, rd_ev), (ra_ok and id_ok, ra_cond or id_cond, ra_ev + id_ev)]
     elif cross:     # across accounts both the identity and the resource policy must allow
         paths = [(id_ok and (rd_ok or ra_ok), id_cond or (rd_cond if rd_ok else ra_cond), id_ev + rd_ev + ra_ev)]
@@ -204,7 +204,7 @@ def evaluate(action: str, resource: str, identity: Iterable[Statement] = (),
     if not ok_paths:
         return Decision(False, ignored_denies=sorted(set(ignored)), reason="no allow")
     # Identity-based allows are what boundaries limit; a direct resource-policy grant is not limited.
-    if boundary is not None and not (rd_ok and not key_policy and not cross):
+    if boundary is not None and not (rd_ok and not resource_policy_required and not cross):
         ok, cond, _ = _allows(boundary, action, resource)
         if not ok:
             return Decision(False, ignored_denies=sorted(set(ignored)), reason="outside the permission boundary")

@@ -30,11 +30,11 @@ class Principal:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def can(self, action: str, resource: str, resource_policy: tuple[Statement, ...] | None = None,
-            resource_account: str = "", key_policy: bool = False) -> Decision:
-        k = (action, resource, id(resource_policy) if resource_policy else None, resource_account, key_policy)
+            resource_account: str = "", resource_policy_required: bool = False) -> Decision:
+        k = (action, resource, id(resource_policy) if resource_policy else None, resource_account, resource_policy_required)
         if k not in self._cache:
             self._cache[k] = aws_policy.evaluate(action, resource, self.statements, self.boundary, self.scps,
-                                                 resource_policy, self.id, resource_account, key_policy)
+                                                 resource_policy, self.id, resource_account, resource_policy_required)
         return self._cache[k]
 
     def could_ever(self, action: str) -> bool:

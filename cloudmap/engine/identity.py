@@ -88,7 +88,7 @@ def aws_assume(model: IamModel) -> Iterator[dict]:
         for p in model.principals.values():
             if p is role:
                 continue
-            d = p.can("sts:AssumeRole", role.id, trust, role.account_id)
+            d = p.can("sts:AssumeRole", role.id, trust, role.account_id, resource_policy_required=True)
             if d.allowed:
                 yield {"source": p.id, "target": role.id, "evidence": d.evidence, "conditional": d.conditional}
 

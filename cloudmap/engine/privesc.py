@@ -126,12 +126,17 @@ def _all_allowed(p: Principal, first_resource: str, actions: tuple[str, ...]) ->
     return True, sorted(evidence)
 
 
-def aws_escalations(graph: Graph, model: IamModel) -> Iterator[dict]:
+def aws_facts(graph: Graph) -> tuple[list[str], list[str], list[dict]]:
+    """Groups, customer-managed policies, and compute with the identity it uses."""
     groups = [r["id"] for r in graph.read("MATCH (g:Group) WHERE coalesce(g.provider, 'aws') = 'aws' RETURN g.id AS id")]
     policies = [r["id"] for r in graph.read(
         "MATCH (x:Policy) WHERE x.policy_type = 'managed' AND coalesce(x.provider, 'aws') = 'aws' RETURN x.id AS id")]
     compute = list(stream(graph, "MATCH (c:Asset)-[:USES_IDENTITY]->(i:Identity) WHERE c:Function OR c:VirtualMachine "
                                  "RETURN c.id AS id, labels(c) AS labels, c.provider AS provider, i.id AS identity"))
+    return groups, policies, compute
+
+
+def aws_escalations(model: IamModel, groups: list[str], policies: list[str], compute: list[dict]) -> Iterator[dict]:
     principals = list(model.principals.values())
     for method in (m for m in METHODS if not m.target.startswith("azure")):
         for p in principals:
@@ -166,13 +171,16 @@ def _candidates(method: Method, p: Principal, model: IamModel, principals, group
                     if label in c["labels"] and (c["provider"] or "aws") == "aws")
 
 
-def azure_escalations(graph: Graph, assignments: list[dict]) -> Iterator[dict]:
+def azure_compute(graph: Graph) -> list[dict]:
+    return list(stream(graph, "MATCH (c:Asset)-[:USES_IDENTITY]->(i:Identity) WHERE c.provider = 'azure' "
+                              "RETURN c.id AS id, labels(c) AS labels, i.id AS identity"))
+
+
+def azure_escalations(assignments: list[dict], compute: list[dict]) -> Iterator[dict]:
     by_principal: dict[str, list[tuple[str, RoleDefinition, str]]] = {}
     for a in assignments:
         by_principal.setdefault(a["principal"], []).append((a["scope"], RoleDefinition.from_row(a["role"]),
                                                             a["assignment"]))
-    compute = list(stream(graph, "MATCH (c:Asset)-[:USES_IDENTITY]->(i:Identity) WHERE c.provider = 'azure' "
-                                 "RETURN c.id AS id, labels(c) AS labels, i.id AS identity"))
     for method in (m for m in METHODS if m.target.startswith("azure")):
         op = method.actions[0]
         for principal, grants in by_principal.items():
@@ -192,8 +200,8 @@ def azure_escalations(graph: Graph, assignments: list[dict]) -> Iterator[dict]:
 
 
 def escalations(graph: Graph, model: IamModel, assume: list[dict], assignments: list[dict]) -> Iterator[dict]:
-    yield from aws_escalations(graph, model)
+    yield from aws_escalations(model, *aws_facts(graph))
     for edge in assume:   # sts:AssumeRole through a trust policy is itself a way up
         yield {"source": edge["source"], "target": edge["target"], "method": "sts:AssumeRole",
                "evidence": edge["evidence"]}
-    yield from azure_escalations(graph, assignments)
+    yield from azure_escalations(assignments, azure_compute(graph))
