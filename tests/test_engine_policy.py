@@ -63,6 +63,10 @@ CASES = [
      "kms:Decrypt", "arn:aws:kms:eu-west-1:111111111111:key/k", True, False),
     ("no key policy, no access", [allow("kms:*")], {"resource_policy": (), "resource_policy_required": True},
      "kms:Decrypt", "arn:aws:kms:eu-west-1:111111111111:key/k", False, False),
+    ("trust policy must name the principal", [allow()], {"resource_policy": pol({**allow("sts:AssumeRole"), "Principal": {"Service": "ec2.amazonaws.com"}}, pid="trust"), "resource_policy_required": True},
+     "sts:AssumeRole", "arn:aws:iam::111111111111:role/r", False, False),
+    ("trust naming the user needs no identity allow", [], {"resource_policy": pol({**allow("sts:AssumeRole"), "Principal": {"AWS": USER}}, pid="trust"), "resource_policy_required": True},
+     "sts:AssumeRole", "arn:aws:iam::111111111111:role/r", True, False),
     ("cross account needs both sides", [allow("s3:*")], {"resource_account": "222222222222"}, "s3:GetObject", BUCKET, False, False),
 ]
 
