@@ -12,10 +12,11 @@ from cloudmap.loaders.azure.plan import Plan
 
 def known_principals(graph: Graph):
     """A lookup for principal ids named by role assignments but defined by an earlier load (another
-    subscription's managed identity, Entra users from Microsoft Graph)."""
+    subscription's managed identity). Entra nodes (``entra:<object id>``) are not looked up: the
+    assignment writes them again itself, so its scope keeps them for as long as it names them."""
     def lookup(principal_ids: list[str]) -> dict[str, str]:
         rows = graph.read("UNWIND $ids AS pid MATCH (i:Identity {provider: 'azure'}) WHERE i.principal_id = pid "
-                          "RETURN pid, i.id AS id ORDER BY i.id", ids=principal_ids)
+                          "AND NOT i.id STARTS WITH 'entra:' RETURN pid, i.id AS id ORDER BY i.id", ids=principal_ids)
         return {r["pid"]: r["id"] for r in rows}
     return lookup
 
@@ -37,7 +38,7 @@ def write_plan(graph: Graph, plan: Plan, source: str, batch_size: int = 2000, pr
         for name in scopes:
             with handles[name] as sc:
                 for kind, pairs in plan.rels.get(name, {}).items():
-                    sc.rels(kind, [{"source": s, "target": t, **props} for (s, t), props in pairs.items()])
+                    sc.rels(kind, [{"source": s, "target": t, "props": props} for (s, t), props in pairs.items()])
     summary = sync.summary()
     if plan.skipped_types:
         summary["skipped_types"] = dict(plan.skipped_types.most_common())

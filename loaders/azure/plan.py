@@ -117,7 +117,7 @@ class Plan:
             self.covered.add(scope)
         return row["id"]
 
-    def rel(self, kind: RelKind, source: str | None, target: str | None, scope: str, **props) -> None:
+    def rel(self, kind: RelKind, source: str | None, target: str | None, scope: str, /, **props) -> None:
         if source and target and source != target:
             self.rels[scope][kind][(source, target)] = {k: v for k, v in props.items() if v is not None}
             self.covered.add(scope)
