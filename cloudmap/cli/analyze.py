@@ -15,6 +15,8 @@ def analyze(
     rules_dir: Path = typer.Option(None, "--rules-dir", help="extra directory of *.cypher rules "
                                    "(default: CLOUDMAP_RULES_DIR)", file_okay=False),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+    derive: bool = typer.Option(True, "--derive/--no-derive", help="recompute derived edges first (default) or "
+                                "run the rules on the derived edges already in the graph"),
 ) -> None:
     """Derive attack edges, run all rules, write scored findings and print a summary.
 
@@ -24,7 +26,7 @@ def analyze(
 
     cfg = settings()
     with open_graph(cfg) as graph:
-        summary = run_analysis(graph, rules_dir=rules_dir or cfg.user_rules_dir, progress=info)
+        summary = run_analysis(graph, rules_dir=rules_dir or cfg.user_rules_dir, progress=info, derive=derive)
     for problem in summary["problems"]:
         info(f"rule skipped: {problem}")
     if fmt == Format.json:

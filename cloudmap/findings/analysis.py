@@ -78,17 +78,22 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
     return list(best.values()), ran, problems
 
 
-def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Progress = None) -> dict:
+def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Progress = None,
+                 derive: bool = True) -> dict:
     """Derive, run all rules (built-in plus ``rules_dir`` or CLOUDMAP_RULES_DIR), write findings.
+    ``derive=False`` runs the rules on the derived edges already in the graph.
 
     Returns the summary: counts per level, new, reopened and resolved findings, rule problems."""
     analysis_id = f"analysis-{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = now()
     _record(graph, analysis_id, {"started_at": started, "status": "running"})
     try:
-        if progress:
-            progress("deriving attack edges")
-        engine = derive_edges(graph, progress)
+        if derive:
+            if progress:
+                progress("deriving attack edges")
+            engine = derive_edges(graph, progress)
+        else:
+            engine = {"status": "skipped", "message": "derivation skipped: rules ran on the derived edges present"}
         extra = rules_dir if rules_dir is not None else _user_rules_dir()
         rules, problems = load_rules([extra] if extra else [])
         rows, ran, run_problems = evaluate(graph, rules, progress)
