@@ -10,6 +10,7 @@ from cloudmap.api.problems import Problem
 from cloudmap.api.routes.deps import graph
 from cloudmap.findings import query as findings
 from cloudmap.rules import load_rules
+from cloudmap.services.hunt import json_value
 
 router = APIRouter(tags=["findings"])
 Text = Query(None, max_length=500)
@@ -37,7 +38,7 @@ def list_findings(request: Request, key: dict = Depends(reader),
             risk_factor=risk_factor, sort=sort, limit=limit, cursor=cursor)
     except findings.QueryError as exc:
         raise Problem(400, str(exc)) from None
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": json_value(items), "next_cursor": next_cursor}
 
 
 @router.get("/findings/{finding_id}", summary="One finding with its attack path in graph form",
@@ -46,9 +47,9 @@ def get_finding(request: Request, finding_id: str = Path(max_length=500), key: d
     found = findings.get_finding(graph(request), finding_id)
     if found is None:
         raise Problem(404, f"no finding with id {finding_id!r}")
-    return found
+    return json_value(found)
 
 
 @router.get("/chokepoints", summary="Nodes and edges whose fix removes the most score-weighted findings")
 def chokepoints(request: Request, limit: int = Query(20, ge=1, le=MAX_PAGE), key: dict = Depends(reader)) -> dict:
-    return {"items": findings.chokepoints(graph(request), limit)}
+    return {"items": json_value(findings.chokepoints(graph(request), limit))}
