@@ -82,7 +82,7 @@ def test_classification_marks_data_and_crown_jewels_and_replaces_on_reload(graph
     ("version: 1\ncritical:\n  - match: {id: {$ne: 1}}\n", "critical[0].match.id: Input should be a valid string"),
     ("version: 2\n", "version: Input should be 1"),
     ("version: 1\ndata: [\n", "not valid YAML"),
-])
+], ids=["category", "no-pattern", "operator-object", "version", "yaml"])
 def test_bad_files_name_the_entry(graph, tmp_path, content, expected):
     path = tmp_path / "bad.yaml"
     path.write_text(content)

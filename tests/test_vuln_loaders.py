@@ -50,7 +50,7 @@ def vuln(graph, vid):
 
 
 def counts(graph):
-    return graph.read("MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() "
+    return graph.read("MATCH (n) WHERE NOT n:SchemaVersion WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() "
                       "RETURN nodes, count(r) AS rels")[0]
 
 
@@ -180,9 +180,9 @@ def _set_vuln(field, value):
      "grype.json: matches[0].artifact: Field required"),
     ("kev", "kev.json", json.dumps({"vulnerabilities": [{"cveID": "CVE-2024-1' OR 1=1", "dateAdded": "2024-01-01"}]}),
      "kev.json: vulnerabilities[0].cveID: String should match pattern"),
-    ("epss", "epss.csv", "#model_version:v1\ncve,epss,percentile\nCVE-2023-1,0.5,0.5\nCVE-2023-2,lots,0.1\n",
+    ("epss", "epss.csv", "#model_version:v1\ncve,epss,percentile\nCVE-2023-1111,0.5,0.5\nCVE-2023-2222,lots,0.1\n",
      "epss.csv line 4: epss 'lots' is not a number between 0 and 1"),
-])
+], ids=["bad-json", "schema-v1", "10mb-string", "operator-object", "grype-shape", "kev-id", "epss-number"])
 def test_bad_files_fail_with_one_line_and_leave_the_graph(graph, cli_env, tmp_path, loader, name, content, expected):
     load_reports(graph, [read_report(SCANNERS / "trivy-image-redis.json")], "trivy")
     before = counts(graph)

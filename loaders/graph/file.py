@@ -5,6 +5,7 @@ properties, edge types and their ends, in the file or already in the graph) befo
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -113,11 +114,21 @@ def _kind_for(node: NodeIn, where: str, known: dict[str, NodeKind], custom: dict
 
 
 def _row_error(where: str, exc: RowError) -> InputError:
-    msg = str(exc)
-    if "field '" in msg:  # "Kind 'id': field 'x': expected ..." -> properties.x: expected ...
-        field = msg.split("field '", 1)[1].split("'", 1)[0]
-        return InputError(f"{where}.properties.{field}: {msg.split(': ', 2)[-1]}")
-    return InputError(f"{where}.properties: {msg.split(': ', 1)[-1]}")
+    """``Kind 'id': field 'x': expected float, ...`` -> ``nodes[3].properties.x: expected float, ...``"""
+    found = re.search(r"(undeclared field|field) '([^']+)'(?:: (.*))?$", str(exc))
+    if not found:
+        return InputError(f"{where}.properties: {str(exc).split(': ', 1)[-1]}")
+    undeclared, name, rest = found.group(1) != "field", found.group(2), found.group(3)
+    return InputError(f"{where}.properties.{name}: {'undeclared for this kind' if undeclared else rest}")
+
+
+def _check_sizes(where: str, properties: dict) -> None:
+    for name, value in properties.items():
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and len(value) > MAX_LIST:
+            raise InputError(f"{where}.properties.{name}: more than {MAX_LIST} items")
+        if any(isinstance(v, str) and len(v) > MAX_TEXT for v in values):
+            raise InputError(f"{where}.properties.{name}: longer than {MAX_TEXT} characters")
 
 
 def _end_fits(end: NodeKind | str, labels: set[str]) -> bool:
@@ -131,6 +142,7 @@ def plan(graph: Graph, spec: GraphFile, path: Path) -> tuple[dict[NodeKind, list
     seen: dict[str, int] = {}
     for i, node in enumerate(spec.nodes):
         where = f"{path}: nodes[{i}]"
+        _check_sizes(where, node.properties)
         if node.id in seen:
             raise InputError(f"{where}.id: {node.id!r} repeats nodes[{seen[node.id]}]")
         seen[node.id] = i
@@ -159,6 +171,7 @@ def plan(graph: Graph, spec: GraphFile, path: Path) -> tuple[dict[NodeKind, list
     rel_rows: dict[RelKind, list[dict]] = defaultdict(list)
     for i, edge in enumerate(spec.edges):
         where = f"{path}: edges[{i}]"
+        _check_sizes(where, edge.properties)
         if edge.type not in by_type:
             raise InputError(f"{where}.type: unknown relationship type {edge.type!r}")
         for end in ("source", "target"):
