@@ -4,6 +4,7 @@ server reached through a temporary kubeconfig), both through the real CLI into a
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -128,7 +129,6 @@ def test_malformed_file_is_one_error_and_graph_unchanged(graph, cli_env, tmp_pat
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"error: {bad}: ")
-    import re
     assert re.search(message, lines[0]), lines[0]
     assert count_all(graph) == before
 

@@ -55,6 +55,9 @@ ASSET_PROPS = props(
     ("critical", "bool", "a crown jewel (from a classification file, tag or rule)"),
     ("criticality", "str", "critical or high, when marked"),
     ("criticality_source", "str", "what marked it critical, e.g. classification/<file name>"),
+    ("source", "str", "where it was read when not from the live API: terraform"),
+    ("planned", "bool", "in a Terraform plan, not yet applied (its id may be terraform:<address>)"),
+    ("terraform_address", "str", "the Terraform resource address that declares it"),
 )
 KEY_PROP = props(Prop("id", "str", "unique key", True))
 BOOKKEEPING = ("first_seen", "last_seen", "sync_id", "scope")

@@ -1,0 +1,85 @@
+"""What the provider mappings share: resolving a resource's id (known value, or the resource a plan
+references, or `terraform:<address>` until apply) and collecting rows with the Terraform markers."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from cloudmap.loaders.tags import classify_tags, tags_list
+from cloudmap.loaders.terraform.state import Resource
+
+from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES
+from cloudmap.graph.model import NodeKind, RelKind
+
+
+def synthetic_id(res: Resource) -> str:
+    """The documented id of a resource whose real id is unknown until apply."""
+    return f"terraform:{res.address}"
+
+
+class Build:
+    def __init__(self, resources: list[Resource]):
+        self.by_address = {r.address: r for r in resources}
+        self.ids: dict[str, str] = {}           # address -> node id
+        self.by_value: dict[tuple[str, str], str] = {}  # (type, provider id value) -> node id
+        self.nodes: dict[NodeKind, dict[str, dict]] = defaultdict(dict)
+        self.rels: dict[RelKind, list[dict]] = defaultdict(list)
+        self.unknown: Counter[str] = Counter()
+
+    def register(self, res: Resource, node_id: str | None, *values: str | None) -> str:
+        node_id = node_id or synthetic_id(res)
+        self.ids[res.address] = node_id
+        for value in values:
+            if value:
+                self.by_value[(res.type, str(value))] = node_id
+        return node_id
+
+    def ref(self, res: Resource, attr: str, rtype: str, make=None) -> str | None:
+        """The node id an attribute points at: the resource in this state with that id value, else the
+        resource the plan's configuration references, else the id `make` builds from the value."""
+        value = res.values.get(attr)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value not in (None, ""):
+            found = self.by_value.get((rtype, str(value)))
+            return found or (make(str(value)) if make else None)
+        for address in res.references.get(attr, []):
+            target = address if address in self.ids else address.rsplit(".", 1)[0]
+            if target in self.ids and target.split(".")[-2] == rtype:
+                return self.ids[target]
+        return None
+
+    def refs(self, res: Resource, attr: str, rtype: str, make=None) -> list[str]:
+        values = res.values.get(attr) or []
+        out = [self.by_value.get((rtype, str(v))) or (make(str(v)) if make else None) for v in values]
+        for address in res.references.get(attr, []):
+            target = address if address in self.ids else address.rsplit(".", 1)[0]
+            if target in self.ids and target.split(".")[-2] == rtype:
+                out.append(self.ids[target])
+        return sorted({o for o in out if o})
+
+    def asset(self, kind: NodeKind, res: Resource, provider: str, account_id: str | None, region: str | None,
+              name: str | None = None, tags: dict | None = None, **props) -> str:
+        node_id = self.ids[res.address]
+        critical, info_types = classify_tags(tags)
+        self.nodes[kind][node_id] = {
+            "id": node_id, "name": name or res.values.get("name") or res.name, "provider": provider,
+            "account_id": account_id, "region": region, "tags": tags_list(tags), **critical,
+            "source": "terraform", "planned": res.planned or node_id.startswith("terraform:"),
+            "terraform_address": res.address, **props}
+        for info in info_types:
+            self.nodes[SENSITIVE_INFO_TYPE][info["id"]] = info
+            self.rel(STORES, node_id, info["id"], props={"source": "tag"})
+        return node_id
+
+    def node(self, kind: NodeKind, row: dict) -> None:
+        self.nodes[kind][row["id"]] = {**self.nodes[kind].get(row["id"], {}), **row}
+
+    def update(self, kind: NodeKind, node_id: str | None, **props) -> None:
+        """Facts another resource adds to a node (a bucket policy, a public access block)."""
+        if node_id in self.nodes[kind]:
+            self.nodes[kind][node_id].update({k: v for k, v in props.items() if v is not None})
+
+    def rel(self, kind: RelKind, source: str | None, target: str | None, **props) -> None:
+        if source and target:
+            self.rels[kind].append({"source": source, "target": target, **props})

@@ -1,0 +1,43 @@
+"""`cloudmap load terraform STATE.json`: a `terraform show -json` state or plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cloudmap.loaders.inputfile import InputError
+from cloudmap.loaders.kubernetes.cli import print_summary
+from cloudmap.loaders.terraform import state
+from cloudmap.loaders.terraform.load import load
+
+from cloudmap.cli.common import Format, fail, info, open_graph
+from cloudmap.config import settings
+
+
+def terraform(
+    path: Annotated[Path, typer.Argument(help="`terraform show -json` (state) or `terraform show -json PLANFILE` "
+                                              "(plan) output")],
+    workspace: Annotated[str | None, typer.Option(
+        "--workspace", help="scope name (default: the file name); a later load of the same scope replaces it")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """Load a Terraform state or plan: AWS and Azure resources on the same nodes as the live loaders
+    (same ids), marked source=terraform; what a plan creates is planned=true (id terraform:<address> until
+    apply). Resource types without a mapping are counted in the summary.
+
+    Example: terraform show -json > tf.json && cloudmap load terraform tf.json
+    """
+    try:
+        doc = state.read(path)
+        with open_graph(settings()) as graph:
+            summary = load(graph, doc, workspace or path.stem, batch_size=settings().batch_size)
+    except InputError as exc:
+        fail(str(exc))
+    if summary["unknown_types"] and fmt != Format.json:
+        info("not mapped: " + ", ".join(f"{t} ({n})" for t, n in summary["unknown_types"].items()))
+    print_summary(summary, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("terraform")(terraform)

@@ -1,0 +1,51 @@
+"""One Terraform document -> rows -> one sync under the scope `terraform/<state file name or workspace>`."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cloudmap.loaders.terraform import aws, azure
+from cloudmap.loaders.terraform.build import Build
+from cloudmap.loaders.terraform.state import Document
+
+from cloudmap.graph.driver import Graph
+from cloudmap.graph.ingest import Sync
+
+
+def transform(doc: Document) -> Build:
+    """Every row of the document; resource types without a mapping are counted, not fatal."""
+    build = Build(doc.resources)
+    a, z = aws.Aws(build, doc.resources), azure.Azure(build)
+    mapped = []
+    for res in doc.resources:
+        known = a.register(res) if res.provider == "aws" or res.type.startswith("aws_") else z.register(res)
+        if known:
+            mapped.append(res)
+        else:
+            build.unknown[res.type] += 1
+    if any(r.type.startswith("aws_") for r in mapped):
+        a.account_row()
+    order = {t: i for i, t in enumerate([*aws.ORDER, *azure.MAPPERS])}
+    for res in sorted(mapped, key=lambda r: order[r.type]):
+        if res.type in aws.MAPPERS:
+            aws.MAPPERS[res.type](a, res)
+        else:
+            azure.MAPPERS[res.type](z, res)
+    return build
+
+
+def load(graph: Graph, doc: Document, scope_name: str, batch_size: int | None = None) -> dict:
+    build = transform(doc)  # input errors surface before anything is written
+    kw = {"batch_size": batch_size} if batch_size else {}
+    with Sync(graph, provider="terraform", source=f"terraform {doc.kind} {doc.path.name}", **kw) as sync, \
+            sync.scope(f"terraform/{scope_name}") as sc:
+        for kind, rows in build.nodes.items():
+            sc.nodes(kind, rows.values())
+        for kind, rows in build.rels.items():
+            seen = {(r["source"], r["target"]): r for r in rows}  # one row per pair
+            sc.rels(kind, seen.values())
+    out = sync.summary()
+    out.update({"document": doc.kind, "resources": len(doc.resources),
+                "planned": sum(1 for rows in build.nodes.values() for r in rows.values() if r.get("planned")),
+                "unknown_types": dict(sorted(Counter(build.unknown).items()))})
+    return out
