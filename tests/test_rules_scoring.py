@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudmap.rules import load_rules, parse_rule
-from cloudmap.rules import catalogue
+from cloudmap.rules import catalogue, load_rules, parse_rule
 from cloudmap.rules.loader import RuleProblem
 from cloudmap.rules.scoring import level_for, score
 
@@ -17,14 +16,14 @@ def test_catalogue_is_current():
 
 
 @pytest.mark.parametrize("header, line, message", [
-    ("// id: CM-X-001\n// title: x\n// description: x\n// severity: severe\n// risk_factors: [rce]\n"
-     "// remediation: x\n", 4, "severity 'severe'"),
+    (("// id: CM-X-001\n// title: x\n// description: x\n// severity: severe\n// risk_factors: [rce]\n"
+     "// remediation: x\n"), 4, "severity 'severe'"),
     ("// id: cm-x\n// title: x\n// description: x\n// severity: low\n// risk_factors: [rce]\n// remediation: x\n",
      1, "id 'cm-x' must look like"),
-    ("// id: CM-X-001\n// title: x\n// description: x\n// severity: low\n// risk_factors: [scary]\n"
-     "// remediation: x\n", 5, "unknown risk factor(s) scary"),
-    ("// id: CM-X-001\n// title: x\n// description: x\n// severity: low\n// risk_factors: [rce]\n"
-     "// remediation: x\n// attack: [lateral]\n", 7, "MITRE ATT&CK"),
+    (("// id: CM-X-001\n// title: x\n// description: x\n// severity: low\n// risk_factors: [scary]\n"
+     "// remediation: x\n"), 5, "unknown risk factor(s) scary"),
+    (("// id: CM-X-001\n// title: x\n// description: x\n// severity: low\n// risk_factors: [rce]\n"
+     "// remediation: x\n// attack: [lateral]\n"), 7, "MITRE ATT&CK"),
     ("MATCH (n) RETURN n\n", 1, "no header"),
 ])
 def test_header_problems_name_the_line(tmp_path, header, line, message):

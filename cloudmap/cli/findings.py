@@ -53,7 +53,7 @@ def findings(
     for name, value in (("--level", level), ("--fail-on", fail_on)):
         if value is not None and value not in LEVELS:
             fail(f"{name} {value!r}: use one of {', '.join(LEVELS)}", EXIT_USAGE)
-    filters = dict(level=level, rule=rule, status=status, account=account, asset=asset, risk_factor=risk_factor)
+    filters = {"level": level, "rule": rule, "status": status, "account": account, "asset": asset, "risk_factor": risk_factor}
     with open_graph() as graph:
         if finding_id:
             item = get_finding(graph, finding_id)
@@ -69,9 +69,9 @@ def findings(
         if fmt == ExportFormat.json:
             print_json(items)
         elif fmt == ExportFormat.sarif:
+            from cloudmap.config import settings
             from cloudmap.findings.sarif import to_sarif
             from cloudmap.rules import load_rules
-            from cloudmap.config import settings
             rules, _ = load_rules([settings().user_rules_dir] if settings().user_rules_dir else [])
             print_json(to_sarif(items, rules))
         elif fmt == ExportFormat.csv:

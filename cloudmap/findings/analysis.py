@@ -10,14 +10,14 @@ import json
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from neo4j.exceptions import Neo4jError
 
+from cloudmap.findings import store
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import now
-from cloudmap.findings import store
 from cloudmap.rules import load_rules
 from cloudmap.rules.loader import LEVELS, Rule, RuleProblem
 from cloudmap.rules.runner import check_rule, run_rule
@@ -118,7 +118,7 @@ def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Pr
                      "resolved": len(resolved)},
         "by_rule": dict(sorted(Counter(r["props"]["rule_id"] for r in rows).items())),
     }
-    _record(graph, analysis_id, {"finished_at": now(), "status": summary["status"], "summary": json.dumps(summary),
+    _record(graph, analysis_id, {"finished_at": now(), "status": summary["status"], "summary": json.dumps(summary, default=str),
                                  "findings_open": len(rows), "findings_new": summary["findings"]["new"],
                                  "findings_resolved": len(resolved)})
     return summary

@@ -54,8 +54,8 @@ def affects(match: Match) -> list[dict]:
 
 def finding_row(match: Match, scored: dict) -> dict:
     rule = match.rule
-    strip = lambda n: {k: v for k, v in n.items() if k != "element_id"}  # noqa: E731
-    path = {"nodes": [strip(n) for n in match.nodes], "relationships": match.relationships}
+    nodes = [{k: v for k, v in n.items() if k != "element_id"} for n in match.nodes]
+    path = {"nodes": nodes, "relationships": match.relationships}
     props = {
         "rule_id": rule.id, "title": rule.title, "name": rule.title, "severity": rule.severity,
         "level": scored["level"], "score": scored["score"],

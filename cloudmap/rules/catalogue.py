@@ -19,8 +19,8 @@ def _cell(text: str) -> str:
 
 def render(rules: list[Rule]) -> str:
     out = ["# Rule catalogue", "",
-           "Generated from the headers of `cypher/rules/*.cypher` by `python -m cloudmap.rules.catalogue`; "
-           "do not edit by hand. Scoring and the rule file format are explained in [scoring.md](scoring.md).", "",
+           ("Generated from the headers of `cypher/rules/*.cypher` by `python -m cloudmap.rules.catalogue`; "
+           "do not edit by hand. Scoring and the rule file format are explained in [scoring.md](scoring.md)."), "",
            f"{len(rules)} rules.", "", "| id | title | severity | risk factors | ATT&CK |", "|---|---|---|---|---|"]
     for r in rules:
         out.append(f"| [{r.id}](#{r.id.lower()}) | {_cell(r.title)} | {r.severity} | {', '.join(r.risk_factors)} | "

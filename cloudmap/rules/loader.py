@@ -7,10 +7,11 @@ line, never an exception, so one broken user rule cannot stop an analysis."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -89,7 +90,7 @@ def parse_rule(path: Path, builtin: bool = False) -> Rule | RuleProblem:
         if stripped.startswith("//"):
             first_header = i if first_header is None else first_header
             content = stripped[2:]
-            header.append(content[1:] if content.startswith(" ") else content)
+            header.append(content.removeprefix(" "))
         i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
