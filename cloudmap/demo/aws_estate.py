@@ -179,7 +179,7 @@ def _web_ingress(*ports: int, cidr: str = "0.0.0.0/0") -> list[dict]:
     return [{"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": cidr}]} for p in ports]
 
 
-def build_prod(b: AccountBuilder) -> None:
+def build_prod(b: AccountBuilder, noise: bool = True) -> None:
     """The seed cases and the interesting paths."""
     r = PRIMARY_REGION
     net = b.vpc(r, "prod-vpc", "10.10.0.0/16")
@@ -229,10 +229,11 @@ def build_prod(b: AccountBuilder) -> None:
     b.role("ops-admin", _account_trust(PROD), managed=[admin])
     b.user("readonly-bob", {"view": _policy(_allow(["ec2:Describe*", "s3:ListAllMyBuckets"], "*"))})
 
-    build_noise(b, prefix="prod", instances_per_region=60, roles=40, buckets=40)
+    if noise:
+        build_noise(b, prefix="prod", instances_per_region=60, roles=40, buckets=40)
 
 
-def build_shared(b: AccountBuilder) -> None:
+def build_shared(b: AccountBuilder, noise: bool = True) -> None:
     r = PRIMARY_REGION
     net = b.vpc(r, "shared-vpc", "10.20.0.0/16")
     ci_sg = b.sg(r, net["vpc"], "ci-runners", _web_ingress(443, cidr="10.20.0.0/16"))
@@ -241,7 +242,8 @@ def build_shared(b: AccountBuilder) -> None:
     b.instances(r, "ci-runner", net["private"], [ci_sg], count=6, profile="ci-runner-role", tags={"env": "shared"})
     b.bucket("acme-shared-artifacts", tags={"env": "shared"})
     b.bucket("acme-shared-logs", tags={"env": "shared"})
-    build_noise(b, prefix="shared", instances_per_region=30, roles=25, buckets=20)
+    if noise:
+        build_noise(b, prefix="shared", instances_per_region=30, roles=25, buckets=20)
 
 
 def build_noise(b: AccountBuilder, prefix: str, instances_per_region: int, roles: int, buckets: int) -> None:
@@ -272,14 +274,15 @@ def cross_account_role_arn(account: str = SHARED) -> str:
     return f"arn:aws:iam::{account}:role/{CROSS_ACCOUNT_ROLE}"
 
 
-def build_estate() -> Built:
-    """Create both accounts in the moto server that AWS_ENDPOINT_URL points to."""
+def build_estate(noise: bool = True) -> Built:
+    """Create both accounts in the moto server that AWS_ENDPOINT_URL points to; ``noise=False`` leaves
+    out the background assets (a quick look, the tests)."""
     built = Built()
     prod = AccountBuilder(PROD, boto3.Session(region_name=PRIMARY_REGION), built)
-    build_prod(prod)
+    build_prod(prod, noise)
     shared = AccountBuilder(SHARED, assume_session(cross_account_role_arn()), built)
     # The member account's admin role trusts the management account, as AWS Organizations sets it up.
     shared.role(CROSS_ACCOUNT_ROLE, _account_trust(PROD),
                 managed=[shared.managed_policy("org-full-admin", _policy(_allow("*", "*")))])
-    build_shared(shared)
+    build_shared(shared, noise)
     return built

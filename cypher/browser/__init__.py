@@ -23,5 +23,6 @@ def guide_base(port: int = GUIDE_PORT) -> str:
 def browser_conf(port: int = GUIDE_PORT) -> dict[str, str]:
     """neo4j.conf settings that let Browser play the guide and apply the style on connect."""
     base = guide_base(port)
-    return {"browser.remote_content_hostname_allowlist": f"{GUIDE_HOST},localhost,guides.neo4j.com",
+    # Neo4j 5.26 still declares the allow-list under its old name (..._whitelist).
+    return {"browser.remote_content_hostname_whitelist": f"{GUIDE_HOST},localhost,guides.neo4j.com",
             "browser.post_connect_cmd": f"style {base}/style.grass; play {base}/guide"}
