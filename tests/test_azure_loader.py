@@ -203,7 +203,7 @@ class ResourceGraphServer(BaseHTTPRequestHandler):
               "authorizationresources": est.authorization, "securityresources": est.security}
     requests: list = []
 
-    def do_POST(self):  # noqa: N802 - the stdlib's name
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         rows = self.tables[body["query"].split()[0].lower()]()

@@ -7,7 +7,7 @@ at (the guid is unique, assignments reference it at several scopes); Entra objec
 ``entra:<object id>``; NSG default rules keep their Azure id (``<nsg id>/defaultsecurityrules/<name>``).
 """
 
-from cloudmap.graph.model import Prop, node_kind, rel_kind
+from cloudmap.graph.model import node_kind, rel_kind
 
 _NET = (("public_network_access", "str", "Enabled, Disabled or SecuredByPerimeter as Azure reports it"),
         ("network_default_action", "str", "Allow or Deny: the firewall's default for unlisted networks"))
