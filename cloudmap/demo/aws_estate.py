@@ -154,6 +154,10 @@ class AccountBuilder:
             MetadataOptions={"HttpTokens": "optional" if public_ip else "required"},
             TagSpecifications=[{"ResourceType": "instance", "Tags": _tags(name, **(tags or {}))}], **kw)
         ids = [i["InstanceId"] for i in resp["Instances"]]
+        if public_ip:  # an Elastic IP too: the address stays when the instance restarts, as in production
+            alloc = ec2.allocate_address(Domain="vpc", TagSpecifications=[
+                {"ResourceType": "elastic-ip", "Tags": _tags(f"{name}-eip")}])["AllocationId"]
+            ec2.associate_address(AllocationId=alloc, InstanceId=ids[0])
         if count == 1:
             self.built.instances[name] = f"arn:aws:ec2:{region}:{self.account}:instance/{ids[0]}"
         self.built.add("instances", count)
