@@ -8,14 +8,15 @@ import zipfile
 from html.parser import HTMLParser
 
 import pytest
-
 from cloudmap.cypher.browser import asset_path
 from cloudmap.cypher.browser.favorites import collect, split_header, write_archive
+
 from tests.helpers import run_cli
 
 # GraSS as Browser reads it: `selector { key: value; ... }`, no comments, quotes only around values.
-GRASS_RULE = re.compile(r'\s*(node|relationship)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\{((?:[^{}"]|"[^"]*")*)\}', re.S)
-GRASS_KEYS = {"diameter", "color", "border-color", "border-width", "text-color-internal", "text-color-external",
+GRASS_RULE = re.compile(r'\s*(node|relationship)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\{((?:[^{}"]|"[^"]*")*)\}', re.DOTALL)
+GRASS_KEYS = {"diameter", "color", "border-color", "border-width", "text-color-internal",
+              "text-color-external",
               "font-size", "caption", "shaft-width", "padding", "defaultCaption"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -26,7 +27,7 @@ def style(path: bool = typer.Option(False, "--path", help="print the file's path
 
 
 @app.command()
-def favorites(out: Path = typer.Argument(..., help="the .zip to write")) -> None:
+def favorites(out: Annotated[Path, typer.Argument(help="the .zip to write")]) -> None:
     """Write the saved hunts, the rules and the attack-path queries as a Browser favorites archive.
 
     Drag the zip onto Browser's Favorites drawer (the import drop zone) to add them.

@@ -11,8 +11,9 @@ from cloudmap.config import config_path, settings
 from cloudmap.cypher.browser import guide_base
 
 NEXT_QUERIES = (
-    ("the HIGH attack path", "MATCH p = (:Internet)-[:CAN_REACH]->(:VirtualMachine {name: 'payments-web'})"
-     "-[:CAN_AUTHENTICATE_AS]->(:Identity)-[:CAN_ACCESS]->(:DataStore)-[:STORES]->(:SensitiveInfoType) RETURN p"),
+    ("the HIGH attack path", ("MATCH p = (:Internet)-[:CAN_REACH]->(:VirtualMachine {name: 'payments-web'})"
+                              "-[:CAN_AUTHENTICATE_AS]->(:Identity)-[:CAN_ACCESS]->(:DataStore)"
+                              "-[:STORES]->(:SensitiveInfoType) RETURN p")),
     ("lateral movement", "MATCH p = (:Internet)-[:CAN_REACH]->(:Asset)-[:CAN_CONNECT_TO]->(:Database) RETURN p"),
     ("privilege escalation", "MATCH p = (:Identity)-[:CAN_ESCALATE_TO]->(:Identity) RETURN p"),
 )

@@ -6,7 +6,8 @@ Account ``PROD`` (moto's default account) holds the three seed cases and most of
   open to 0.0.0.0/0, Log4Shell on the host (Trivy report), instance-profile role that can read
   the bucket of card data (classification file).
 * MEDIUM ``marketing-blog``: exposed the same way, same CVE, its role reads only public assets.
-* LOW    ``batch-worker``: private subnet, no public IP, a vulnerable package, no sensitive access.
+* LOW    ``batch-worker``: private subnet, no public IP, vulnerable OS packages (OpenSSL, curl; not in
+  KEV), reachable only from its own subnet, no sensitive access.
 * lateral movement: the exposed ``bastion`` whose group is allowed into the private ``orders-db``;
 * privilege escalation: ``ci-deployer`` (iam:CreatePolicyVersion) and ``dev-alice``
   (iam:PassRole + ec2:RunInstances); a public bucket ``acme-public-assets``.
@@ -190,7 +191,8 @@ def build_prod(b: AccountBuilder, noise: bool = True) -> None:
     web_sg = b.sg(r, net["vpc"], "payments-web-public", _web_ingress(443, 80, 22))
     blog_sg = b.sg(r, net["vpc"], "marketing-blog-public", _web_ingress(80, 443))
     bastion_sg = b.sg(r, net["vpc"], "bastion-ssh", _web_ingress(22))
-    worker_sg = b.sg(r, net["vpc"], "batch-worker-internal", _web_ingress(8080, cidr="10.10.0.0/16"))
+    # Only the private subnet may call the worker: nothing exposed can reach it.
+    worker_sg = b.sg(r, net["vpc"], "batch-worker-internal", _web_ingress(8080, cidr="10.10.2.0/24"))
     db_sg = b.sg(r, net["vpc"], "orders-db-private", [
         {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": bastion_sg}]}])
 

@@ -10,10 +10,10 @@ import contextlib
 import io
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 from cloudmap.demo import aws_estate
 from cloudmap.graph.driver import Graph

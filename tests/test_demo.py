@@ -1,0 +1,43 @@
+"""`cloudmap demo` end to end through the real entry point: moto, the loaders, the engine, the rules,
+then the findings as `cloudmap findings --format json` reports them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import cli_json, run_cli
+
+pytestmark = pytest.mark.neo4j
+
+
+def _finding_for(findings: list[dict], vm: str) -> list[dict]:
+    """Findings whose path runs through the VM (by name)."""
+    return [f for f in findings if any(n.get("name") == vm for n in f["path"]["nodes"])]
+
+
+def test_demo_ranks_the_three_seed_cases(graph, cli_env):
+    proc = run_cli(cli_env, "demo", "--small", "--top", "5", timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+    assert "Top 5 findings" in proc.stdout and "Where to look next" in proc.stdout
+    assert cli_env["NEO4J_PASSWORD"] not in proc.stdout + proc.stderr, "the password never lands in output"
+
+    findings = cli_json(cli_env, "findings", "--format", "json", "--limit", "500")
+    findings = findings["findings"] if isinstance(findings, dict) else findings
+    levels = {vm: {f["level"] for f in _finding_for(findings, vm)}
+              for vm in ("payments-web", "marketing-blog", "batch-worker")}
+    assert "high" in levels["payments-web"] or "critical" in levels["payments-web"], levels
+    assert "medium" in levels["marketing-blog"] and not levels["marketing-blog"] & {"high", "critical"}, levels
+    assert levels["batch-worker"] <= {"low"} and levels["batch-worker"], levels
+    top = max(findings, key=lambda f: f["score"])
+    assert "payments-web" in json.dumps(top["path"]) and "CVE-2021-44228" in json.dumps(top)
+
+
+def test_demo_refuses_a_graph_with_other_accounts(graph, cli_env):
+    graph.write("CREATE (:Asset:VirtualMachine {id: 'arn:aws:ec2:eu-west-1:999999999999:instance/i-0', "
+                "name: 'theirs', account_id: '999999999999'})")
+    proc = run_cli(cli_env, "demo", "--small")
+    assert proc.returncode == 1
+    assert "1 assets of accounts that are not the demo's" in proc.stderr and "--force" in proc.stderr
+    assert graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) AS n")[0]["n"] == 1, "graph untouched"
