@@ -7,7 +7,8 @@ import typer
 from cloudmap.cli.common import Format, console, fail, info, open_graph, output
 from cloudmap.services import apikeys
 
-app = typer.Typer(no_args_is_help=True, help="API keys for `cloudmap serve` (roles: reader, hunter, admin).")
+app = typer.Typer(no_args_is_help=True, help="API keys for `cloudmap serve` (roles: reader, hunter, admin).\n\n"
+                         "Example: cloudmap apikeys create --role hunter --name alice")
 
 
 @app.command()
@@ -28,14 +29,14 @@ def create(role: str = typer.Option(..., help="reader, hunter or admin"),
 
 @app.command("list")
 def list_cmd(fmt: Format = typer.Option(Format.table, "--format", help="table or json")) -> None:
-    """List keys (ids, names, roles; never tokens)."""
+    """List keys (ids, names, roles; never tokens). Example: cloudmap apikeys list --format json"""
     with open_graph() as graph:
         output(apikeys.list_keys(graph), fmt, ["id", "name", "role", "created_at"])
 
 
 @app.command()
 def delete(key_id: str = typer.Argument(..., help="the key id (the part after cm_)")) -> None:
-    """Revoke a key."""
+    """Revoke a key. Example: cloudmap apikeys delete 3f9a1c2b"""
     with open_graph() as graph:
         if not apikeys.delete_key(graph, key_id):
             fail(f"no API key with id {key_id!r}")

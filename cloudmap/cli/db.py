@@ -8,7 +8,8 @@ from cloudmap.cli.common import Format, console, fail, info, print_json
 from cloudmap.config import settings
 from cloudmap.db import manage
 
-app = typer.Typer(no_args_is_help=True, help="Run the local Neo4j server (JVM from Maven Central, or Docker).")
+app = typer.Typer(no_args_is_help=True, help="Run the local Neo4j server (JVM from Maven Central, or Docker).\n\n"
+                                             "Example: cloudmap db start && cloudmap db status")
 
 
 @app.command()
@@ -22,7 +23,7 @@ def start() -> None:
 
 @app.command()
 def stop() -> None:
-    """Stop the server that `cloudmap db start` started (never one of yours)."""
+    """Stop the server that `cloudmap db start` started (never one of yours). Example: cloudmap db stop"""
     if manage.stop(settings()):
         info("Neo4j stopped.")
     else:
@@ -31,7 +32,10 @@ def stop() -> None:
 
 @app.command()
 def status(fmt: Format = typer.Option(Format.table, "--format", help="table or json")) -> None:
-    """Show the Bolt URI, Browser URL, server version, node/relationship counts and log file."""
+    """Show the Bolt URI, Browser URL, server version, node/relationship counts and log file.
+
+    Example: cloudmap db status --format json
+    """
     st = manage.status(settings())
     if fmt == Format.json:
         print_json(st.__dict__)

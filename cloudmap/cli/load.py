@@ -9,7 +9,8 @@ import typer
 
 from cloudmap import loaders
 
-app = typer.Typer(no_args_is_help=True, help="Load a source into the graph (one sync per run).")
+app = typer.Typer(no_args_is_help=True, help="Load a source into the graph (one sync per run).\n\n"
+                                             "Example: cloudmap load aws --region eu-west-1")
 
 
 def _register_loaders() -> None:

@@ -10,7 +10,8 @@ from cloudmap.config import settings
 from cloudmap.services import queries as svc
 from cloudmap.services.hunt import HuntError
 
-app = typer.Typer(no_args_is_help=True, help="Saved hunting queries: the shipped library and your own.")
+app = typer.Typer(no_args_is_help=True, help="Saved hunting queries: the shipped library and your own.\n\n"
+                                             "Example: cloudmap queries run internet-exposed-vms")
 
 
 def _library():

@@ -10,7 +10,8 @@ from cloudmap.cli.common import EXIT_ERROR, Format, console, fail, info, open_gr
 from cloudmap.config import settings
 from cloudmap.rules import load_rules
 
-app = typer.Typer(no_args_is_help=True, help="Risk rules: Cypher files with a YAML header (cypher/rules/).")
+app = typer.Typer(no_args_is_help=True, help="Risk rules: Cypher files with a YAML header (cypher/rules/).\n\n"
+                                             "Example: cloudmap rules show CM-VM-001")
 
 RULES_DIR = typer.Option(None, "--rules-dir", help="extra directory of *.cypher rules (default: CLOUDMAP_RULES_DIR)",
                          file_okay=False)
@@ -63,7 +64,10 @@ def show(rule_id: str, rules_dir: Path = RULES_DIR, fmt: Format = typer.Option(F
 
 @app.command()
 def check(rules_dir: Path = RULES_DIR) -> None:
-    """Check every rule against Neo4j (EXPLAIN): syntax, read-only, returned columns. Exit 1 on problems."""
+    """Check every rule against Neo4j (EXPLAIN): syntax, read-only, returned columns. Exit 1 on problems.
+
+    Example: cloudmap rules check --rules-dir ./my-rules
+    """
     from cloudmap.rules.runner import check_rule
 
     rules, problems = _load(rules_dir)
