@@ -36,7 +36,8 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
-  await page.goto(`${browserUrl}?dbms=${encodeURIComponent(boltUri)}&preselectAuthMethod=basic`);
+  await page.goto(browserUrl);
+  await page.getByTestId('boltaddress').fill(boltUri, { timeout: 90000 });
   await page.getByTestId('username').fill(user);
   await page.getByTestId('password').fill(password);
   await page.getByTestId('connect').click();
@@ -55,7 +56,8 @@ try {
   await run(QUERY);
   await page.locator('svg .node').first().waitFor({ timeout: 60000 });
   await page.waitForTimeout(6000); // let the force layout settle
-  const frame = page.locator('[data-testid="frame"]').first();
+  const frame = page.locator('[data-testid="frame"]').filter({ has: page.locator('svg .node') }).first();
+  if (process.env.FULL_PAGE) await page.screenshot({ path: out.replace(/\.png$/, '-page.png') });
   await frame.screenshot({ path: out });
   console.log(`saved ${out}`);
 } finally {
