@@ -16,7 +16,7 @@ ROUTES = {"/guide": ("guide.html", "text/html; charset=utf-8"),
 
 
 class GuideHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         route = ROUTES.get(self.path.split("?", 1)[0])
         if route is None:
             self.send_error(404, "try /guide or /style.grass")
@@ -30,8 +30,8 @@ class GuideHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - quiet; the CLI says what it serves
-        pass
+    def log_message(self, format, *args) -> None:
+        pass  # quiet: the CLI already says what it serves
 
 
 def make_server(port: int) -> ThreadingHTTPServer:

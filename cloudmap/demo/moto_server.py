@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from cloudmap.db.server import free_port
 
