@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from cloudmap.loaders.aws import load_account
 from moto import mock_aws
 
 from cloudmap.engine import derive
-from cloudmap.loaders.aws import load_account
 from tests.aws_estate import ACCOUNT, OTHER_REGION, REGION, build_estate
 
 

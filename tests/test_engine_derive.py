@@ -135,6 +135,11 @@ def edges(graph, rel):
         f"MATCH (a)-[r:{rel}]->(b) RETURN a.id AS a, b.id AS b, properties(r) AS p")}
 
 
+def escalations(graph):
+    return {(r["a"], r["b"], r["m"]) for r in graph.read(
+        "MATCH (a)-[r:CAN_ESCALATE_TO]->(b) RETURN a.id AS a, b.id AS b, r.method AS m")}
+
+
 def test_identity_access_assume_admin_and_escalation(graph):
     graph.write(IAM, **iam_params())
     assert derive(graph)["status"] == "ok"
@@ -159,7 +164,7 @@ def test_identity_access_assume_admin_and_escalation(graph):
     assert public == {"arn:aws:s3:::www", "arn:aws:s3:::acl"}   # not the one with the public access block
 
     assert set(edges(graph, "CAN_ASSUME")) == {(alice, admin)}   # nobody may assume the EC2 role
-    esc = {(a, b, p["method"]) for (a, b), p in edges(graph, "CAN_ESCALATE_TO").items()}
+    esc = escalations(graph)
     assert (bob, app, "iam:PassRole+ec2:RunInstances") in esc   # fires: the role trusts EC2
     assert (bob, admin, "iam:PassRole+ec2:RunInstances") not in esc  # near miss: admin does not trust EC2
     assert (bob, bob, "iam:CreateAccessKey") in esc and (bob, alice, "iam:CreateAccessKey") not in esc
@@ -177,3 +182,80 @@ def test_derive_command_prints_the_summary(graph, cli_env):
     out = cli_json(cli_env, "derive", "--format", "json")
     assert out["status"] == "ok" and out["edges"]["CAN_REACH"]["created"] == len(reach(graph))
     assert {s["name"] for s in out["steps"]} >= {"network-exposure", "lateral-movement", "identity"}
+
+
+AZURE = """
+CREATE (mg:Asset:ManagementGroup {id: '/providers/microsoft.management/managementgroups/root', provider: 'azure'})
+CREATE (sub:Asset:Account:AzureSubscription {id: '/subscriptions/s1', provider: 'azure'})
+CREATE (rg:Asset:ResourceGroup {id: '/subscriptions/s1/resourcegroups/rg', provider: 'azure'})
+CREATE (mg)-[:CONTAINS]->(sub), (sub)-[:CONTAINS]->(rg)
+CREATE (vnet:Asset:Network {id: '/subscriptions/s1/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v', provider: 'azure'})
+CREATE (sn:Asset:Subnet {id: 'subnet-a', provider: 'azure'}), (vnet)-[:CONTAINS]->(sn)
+CREATE (nsg:Asset:SecurityGroup {id: 'nsg-subnet', provider: 'azure'})-[:APPLIES_TO]->(sn)
+CREATE (nsg)-[:HAS_RULE]->(:Asset:FirewallRule {id: 'nsg-subnet/allow-web', direction: 'inbound', action: 'allow', protocol: 'tcp', ports: ['443', '3389'], sources: ['Internet'], destinations: ['*'], priority: 100})
+CREATE (vm1:Asset:VirtualMachine {id: 'vm1', provider: 'azure'}), (vm2:Asset:VirtualMachine {id: 'vm2', provider: 'azure'})
+CREATE (n1:Asset:NetworkInterface {id: 'nic1', provider: 'azure', private_ips: ['10.0.0.4']})-[:ATTACHED_TO]->(vm1)
+CREATE (n2:Asset:NetworkInterface {id: 'nic2', provider: 'azure', private_ips: ['10.0.0.5']})-[:ATTACHED_TO]->(vm2)
+CREATE (n1)-[:IN_SUBNET]->(sn), (n2)-[:IN_SUBNET]->(sn)
+CREATE (:Asset:PublicIP {id: 'pip1', ip: '20.0.0.1'})-[:ATTACHED_TO]->(n1)
+CREATE (:Asset:PublicIP {id: 'pip2', ip: '20.0.0.2'})-[:ATTACHED_TO]->(n2)
+CREATE (nicnsg:Asset:SecurityGroup {id: 'nsg-nic1', provider: 'azure'})-[:APPLIES_TO]->(n1)
+CREATE (nicnsg)-[:HAS_RULE]->(:Asset:FirewallRule {id: 'nsg-nic1/deny-rdp', direction: 'inbound', action: 'deny', protocol: 'tcp', ports: ['3389'], sources: ['*'], destinations: ['*'], priority: 100})
+CREATE (nicnsg)-[:HAS_RULE]->(:Asset:FirewallRule {id: 'nsg-nic1/allow-web', direction: 'inbound', action: 'allow', protocol: 'tcp', ports: ['443'], sources: ['Internet'], destinations: ['*'], priority: 200})
+CREATE (sa:Asset:DataStore:StorageAccount {id: '/subscriptions/s1/resourcegroups/rg/providers/microsoft.storage/storageaccounts/open', provider: 'azure',
+        public_network_access: 'Enabled', allow_blob_public_access: true})
+CREATE (sa2:Asset:DataStore:StorageAccount {id: '/subscriptions/s1/resourcegroups/rg/providers/microsoft.storage/storageaccounts/closed', provider: 'azure',
+        public_network_access: 'Enabled', network_default_action: 'Deny', allow_blob_public_access: false})
+CREATE (rg)-[:CONTAINS]->(sa), (rg)-[:CONTAINS]->(sa2)
+CREATE (sa)-[:CONTAINS]->(:Asset:DataStore:Bucket {id: 'container-public', provider: 'azure', public_access: 'blob'})
+CREATE (sa2)-[:CONTAINS]->(:Asset:DataStore:Bucket {id: 'container-blocked', provider: 'azure', public_access: 'container'})
+CREATE (sql:Asset:DataStore:Database {id: 'sql-open', provider: 'azure'})-[:HAS_RULE]->(:Asset:FirewallRule {id: 'sql-open/all', action: 'allow', sources: ['0.0.0.0-255.255.255.255']})
+CREATE (sql2:Asset:DataStore:Database {id: 'sql-azure-only', provider: 'azure'})-[:HAS_RULE]->(:Asset:FirewallRule {id: 'sql-azure-only/azure', action: 'allow', sources: ['0.0.0.0-0.0.0.0']})
+CREATE (owner:Asset:RoleDefinition {id: 'rd-owner', name: 'Owner', actions: ['*']})
+CREATE (reader:Asset:RoleDefinition {id: 'rd-blob-reader', name: 'Storage Blob Data Reader', actions: ['Microsoft.Storage/storageAccounts/blobServices/containers/read'],
+        data_actions: ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read']})
+CREATE (vmc:Asset:RoleDefinition {id: 'rd-vm-contributor', name: 'Virtual Machine Contributor', actions: ['Microsoft.Compute/virtualMachines/*']})
+CREATE (u1:Asset:Identity:User {id: 'u1', provider: 'azure'}), (u2:Asset:Identity:User {id: 'u2', provider: 'azure'}),
+       (u3:Asset:Identity:User {id: 'u3', provider: 'azure'})
+CREATE (ra1:Asset:RoleAssignment {id: 'ra1'})-[:ASSIGNED_TO]->(u1), (ra1)-[:GRANTS]->(owner), (ra1)-[:AT_SCOPE]->(mg)
+CREATE (ra2:Asset:RoleAssignment {id: 'ra2'})-[:ASSIGNED_TO]->(u2), (ra2)-[:GRANTS]->(reader), (ra2)-[:AT_SCOPE]->(rg)
+CREATE (ra3:Asset:RoleAssignment {id: 'ra3'})-[:ASSIGNED_TO]->(u3), (ra3)-[:GRANTS]->(vmc), (ra3)-[:AT_SCOPE]->(rg)
+CREATE (vm:Asset:VirtualMachine {id: '/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/app', provider: 'azure'})
+CREATE (vm)-[:USES_IDENTITY {via: 'managed-identity'}]->(:Asset:Identity:ManagedIdentity {id: 'mi-app', provider: 'azure'})
+"""
+
+
+def test_azure_exposure_rbac_and_escalation(graph, monkeypatch):
+    graph.write(AZURE)
+    assert derive(graph)["status"] == "ok"
+    got = reach(graph)
+    # subnet NSG allows 443 and 3389 from the internet; nic1's own NSG denies RDP
+    assert got["vm1"][1] == ["443"] and got["vm2"][1] == ["443", "3389"]
+    assert got["vm2"][2] == ["nsg-subnet/allow-web"]
+    assert got["sql-open"][1] == ["1433"] and "sql-azure-only" not in got
+    sa = "/subscriptions/s1/resourcegroups/rg/providers/microsoft.storage/storageaccounts/"
+    assert sa + "open" in got and sa + "closed" not in got
+
+    access = edges(graph, "CAN_ACCESS")
+    assert {b for (a, b) in access if a == "internet"} == {"container-public"}
+    assert access[("u1", "/subscriptions/s1")]["level"] == "admin"            # Owner inherited from the MG
+    assert access[("u1", sa + "open")]["level"] == "admin"                     # listKeys
+    assert access[("u2", sa + "open")]["level"] == "read" and ("u2", "/subscriptions/s1") not in access
+    assert access[("u2", "container-public")]["actions"] == [
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]
+    assert ("u3", sa + "open") not in access
+
+    esc = escalations(graph)
+    assert ("u1", "u1", "azure:roleAssignments/write") in esc
+    assert ("u3", "mi-app", "azure:virtualMachines/write") in esc
+    assert not any(a == "u2" for a, _, _ in esc)
+
+    # lateral: same VNet, default AllowVnetInBound; past the fan-out cap an aggregate edge to the subnet
+    lateral = {(a, b) for (a, b) in edges(graph, "CAN_CONNECT_TO")}
+    assert lateral == {("vm1", "vm2"), ("vm2", "vm1")}
+    from cloudmap.engine import lateral as lateral_mod
+    monkeypatch.setattr(lateral_mod, "MAX_TARGETS", 0)
+    summary = derive(graph)
+    agg = edges(graph, "CAN_CONNECT_TO")
+    assert set(agg) == {("vm1", "subnet-a"), ("vm2", "subnet-a")} and agg[("vm1", "subnet-a")]["targets"] == 1
+    assert summary["edges"]["CAN_CONNECT_TO"]["removed"] == 2

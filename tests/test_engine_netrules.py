@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from cloudmap.engine.netrules import AZURE_DEFAULT_INBOUND, Access, Rule, covers, ordered_allowed, parse_ports, \
-    source_matches, union_allowed
+from cloudmap.engine.netrules import (
+    AZURE_DEFAULT_INBOUND,
+    Access,
+    Rule,
+    covers,
+    ordered_allowed,
+    parse_ports,
+    source_matches,
+    union_allowed,
+)
 
 
 def internet(rule):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from cloudmap.graph.driver import Graph
 
@@ -48,7 +48,7 @@ def derive(graph: Graph, progress: Callable[[str], None] | None = None) -> dict:
     steps still run."""
     from cloudmap.engine.writer import EdgeWriter
 
-    run_id = f"derive-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    run_id = f"derive-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     graph.write("MERGE (:Internet {id: 'internet', name: 'Internet'})")
     writer = EdgeWriter(graph, run_id)
     started, steps = time.monotonic(), []
@@ -59,7 +59,7 @@ def derive(graph: Graph, progress: Callable[[str], None] | None = None) -> dict:
         try:
             step(graph, writer)
             steps.append({"name": name, "seconds": round(time.monotonic() - t0, 3), "status": "ok"})
-        except Exception as exc:  # noqa: BLE001 - one failing derivation must not stop the others
+        except Exception as exc:
             log.exception("derivation %s failed", name)
             steps.append({"name": name, "seconds": round(time.monotonic() - t0, 3), "status": "failed",
                           "error": f"{type(exc).__name__}: {str(exc)[:300]}"})

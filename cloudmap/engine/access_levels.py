@@ -69,6 +69,6 @@ def _guess(action: str) -> str:
     return "read"
 
 
-def S3_ACTIONS(bucket_arn: str) -> list[tuple[str, str]]:  # noqa: N802 - reads as a table
+def S3_ACTIONS(bucket_arn: str) -> list[tuple[str, str]]:
     """The (action, resource) pairs asked about a bucket."""
     return [(a, f"{bucket_arn}/*" if obj else bucket_arn) for a, _, obj in AWS_PROBES["Bucket"]]

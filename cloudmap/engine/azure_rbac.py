@@ -9,8 +9,8 @@ resolves scopes from the graph's CONTAINS chain, or by id prefix with :func:`sco
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from cloudmap.engine.aws_policy import wildcard_match
 
@@ -27,7 +27,7 @@ class RoleDefinition:
     not_data_actions: tuple[str, ...] = ()
 
     @staticmethod
-    def from_row(row: dict) -> "RoleDefinition":
+    def from_row(row: dict) -> RoleDefinition:
         return RoleDefinition(row["id"], row.get("name") or "", *(tuple(row.get(k) or ()) for k in
                               ("actions", "not_actions", "data_actions", "not_data_actions")))
 

@@ -6,7 +6,7 @@ conditions of each.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudmap.engine.netmodel import NetworkModel
 from cloudmap.engine.netrules import Access, Rule, Verdict, destination_matches, is_internet, source_matches

@@ -64,7 +64,7 @@ class IamModel:
         log.warning("%s", message)
 
     @staticmethod
-    def load(graph: Graph) -> "IamModel":
+    def load(graph: Graph) -> IamModel:
         m = IamModel()
         scps: dict[str, list[tuple[str, str]]] = {}
         for row in stream(graph, "MATCH (s:Policy {policy_type: 'scp'})-[:APPLIES_TO]->(a:Account) "

@@ -3,11 +3,17 @@ and (through :mod:`cloudmap.engine.privesc`) who can escalate to whom."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudmap.engine import aws_policy, privesc
-from cloudmap.engine.access_levels import (AWS_PROBE_ORDER, AWS_PROBES, AZURE_PROBE_ORDER, AZURE_PROBES,
-                                           MAX_ACTIONS, level_of)
+from cloudmap.engine.access_levels import (
+    AWS_PROBE_ORDER,
+    AWS_PROBES,
+    AZURE_PROBE_ORDER,
+    AZURE_PROBES,
+    MAX_ACTIONS,
+    level_of,
+)
 from cloudmap.engine.azure_rbac import RoleDefinition
 from cloudmap.engine.iam_model import IamModel, Principal
 from cloudmap.engine.writer import EdgeWriter, stream
@@ -18,14 +24,13 @@ ADMIN_PROBES = ("iam:CreateUser", "iam:AttachRolePolicy", "ec2:RunInstances", "s
 
 def authenticate_as(graph: Graph) -> Iterator[dict]:
     """Compute runs as the identities it uses; pods through their service account to cloud roles."""
-    for row in stream(graph, """
+    yield from stream(graph, """
             MATCH (c:Asset)-[u:USES_IDENTITY]->(i:Identity) WHERE NOT c:ServiceAccount
             RETURN c.id AS source, i.id AS target, coalesce(u.via, 'uses-identity') AS via
             UNION
             MATCH (c:Asset)-[:USES_IDENTITY]->(sa:ServiceAccount)-[u:USES_IDENTITY]->(i:Identity)
             WHERE NOT c:ServiceAccount
-            RETURN c.id AS source, i.id AS target, coalesce(u.via, 'irsa') AS via"""):
-        yield row
+            RETURN c.id AS source, i.id AS target, coalesce(u.via, 'irsa') AS via""")
 
 
 # -- AWS ----------------------------------------------------------------------------------------------
@@ -144,4 +149,4 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
     writer.sweep("privilege-escalation", "CAN_ESCALATE_TO")
 
 
-__all__ = ["derive_identity", "Principal"]
+__all__ = ["Principal", "derive_identity"]

@@ -54,7 +54,7 @@ def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> Non
             if not verdict.access:
                 continue
             for w in src.workloads:
-                per_source[w].extend((m, verdict) for m in members)
+                per_source[w].extend((m, verdict) for m in members if m is not src)
         for w, hits in per_source.items():
             targets = {t: v for m, v in hits for t in m.workloads if t != w}
             if len(targets) <= MAX_TARGETS:
@@ -67,7 +67,7 @@ def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> Non
                     by_subnet[m.subnet].append((m, v))
                 for subnet, items in by_subnet.items():
                     rows.append({"source": w, "target": subnet, "aggregate": True,
-                                 "targets": sum(len(m.workloads) for m, _ in items),
+                                 "targets": len({t for m, _ in items for t in m.workloads if t != w}),
                                  "ports": sorted({p for _, v in items for p in v.access.ports()}),
                                  "protocols": sorted({p for _, v in items for p in v.access.protocols()}),
                                  "rules": sorted({r for _, v in items for r in v.rules})})

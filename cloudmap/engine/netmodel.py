@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from cloudmap.engine.netrules import AZURE_DEFAULT_INBOUND, Access, Matcher, Rule, Verdict, ordered_allowed, \
-    union_allowed
+from cloudmap.engine.netrules import (
+    AZURE_DEFAULT_INBOUND,
+    Access,
+    Matcher,
+    Rule,
+    Verdict,
+    ordered_allowed,
+    union_allowed,
+)
 from cloudmap.engine.writer import stream
 from cloudmap.graph.driver import Graph
 
@@ -37,7 +44,7 @@ class NetworkModel:
     _index: dict[str, Rule] = field(default_factory=dict)
 
     @staticmethod
-    def load(graph: Graph) -> "NetworkModel":
+    def load(graph: Graph) -> NetworkModel:
         m = NetworkModel()
         for row in stream(graph, """
                 MATCH (g:Asset)-[:HAS_RULE]->(r:FirewallRule)

@@ -12,9 +12,9 @@ so rules with ranges, ``*`` ports and all-traffic protocols combine exactly.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable
 
 PROTOCOLS = ("tcp", "udp", "icmp")
 MAX_PORT = 65535
@@ -91,7 +91,7 @@ class Access:
     by_proto: tuple[tuple[str, Intervals], ...] = ()
 
     @staticmethod
-    def of(protocol: str | None, ports: Iterable[str] | None) -> "Access":
+    def of(protocol: str | None, ports: Iterable[str] | None) -> Access:
         proto = normalize_protocol(protocol)
         # ICMP has no ports: any ICMP rule covers all of it.
         rng = ((0, MAX_PORT),) if proto == "icmp" else parse_ports(ports)
@@ -100,25 +100,25 @@ class Access:
         return Access(tuple(sorted(rng_for.items())))
 
     @staticmethod
-    def everything() -> "Access":
+    def everything() -> Access:
         return Access.of("*", ["*"])
 
     def as_dict(self) -> dict[str, Intervals]:
         return dict(self.by_proto)
 
-    def _combine(self, other: "Access", op: Callable[[Intervals, Intervals], Intervals],
-                 keys: set[str]) -> "Access":
+    def _combine(self, other: Access, op: Callable[[Intervals, Intervals], Intervals],
+                 keys: set[str]) -> Access:
         a, b = self.as_dict(), other.as_dict()
         out = {k: op(a.get(k, ()), b.get(k, ())) for k in keys}
         return Access(tuple(sorted((k, v) for k, v in out.items() if v)))
 
-    def __or__(self, other: "Access") -> "Access":
+    def __or__(self, other: Access) -> Access:
         return self._combine(other, lambda x, y: _merge(x + y), set(self.as_dict()) | set(other.as_dict()))
 
-    def __and__(self, other: "Access") -> "Access":
+    def __and__(self, other: Access) -> Access:
         return self._combine(other, _intersect, set(self.as_dict()) & set(other.as_dict()))
 
-    def __sub__(self, other: "Access") -> "Access":
+    def __sub__(self, other: Access) -> Access:
         return self._combine(other, _subtract, set(self.as_dict()))
 
     def __bool__(self) -> bool:
@@ -159,7 +159,7 @@ class Rule:
     allows_from: tuple[str, ...] = ()   # referenced security groups (ALLOWS_FROM)
 
     @staticmethod
-    def from_row(row: dict) -> "Rule":
+    def from_row(row: dict) -> Rule:
         return Rule(id=row["id"], direction=(row.get("direction") or "inbound").lower(),
                     action=(row.get("action") or "allow").lower(), protocol=row.get("protocol") or "*",
                     ports=tuple(row.get("ports") or ("*",)), sources=tuple(row.get("sources") or ()),
@@ -283,5 +283,5 @@ class Verdict:
     access: Access = field(default_factory=Access.everything)
     rules: list[str] = field(default_factory=list)
 
-    def through(self, access: Access, rule_ids: Iterable[str]) -> "Verdict":
+    def through(self, access: Access, rule_ids: Iterable[str]) -> Verdict:
         return Verdict(self.access & access, sorted(set(self.rules) | set(rule_ids)))

@@ -17,8 +17,8 @@ Target kinds:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from cloudmap.engine.azure_rbac import ROLE_ASSIGNMENT_WRITE, RoleDefinition, scope_covers
 from cloudmap.engine.iam_model import IamModel, Principal

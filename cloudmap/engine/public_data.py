@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudmap.engine import aws_policy
 from cloudmap.engine.access_levels import S3_ACTIONS, level_of

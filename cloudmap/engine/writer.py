@@ -11,7 +11,7 @@ edges it no longer supports, and an unchanged graph keeps exactly the same edges
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import batched
@@ -88,10 +88,9 @@ def _dedupe(rows: Iterable[dict]) -> Iterator[dict]:
 
 def stream(graph: Graph, query: str, **params) -> Iterator[dict]:
     """Iterate a read query's records without holding them all (the driver fetches in pages)."""
-    with graph.session(fetch_size=READ_PAGE) as session:
-        with session.begin_transaction() as tx:
-            for record in tx.run(query, **params):
-                yield record.data()
+    with graph.session(fetch_size=READ_PAGE) as session, session.begin_transaction() as tx:
+        for record in tx.run(query, **params):
+            yield record.data()
 
 
 def group(rows: Iterable[dict], key: str) -> dict[str, list[dict]]:
