@@ -256,10 +256,11 @@ def test_loads_every_kind_with_its_facts(graph, estate):
          "iv": "7.88.1-10+deb12u1", "fv": "7.88.1-10+deb12u4"}]
 
     # Secrets never reach the graph: not the secret's value, the console password or the key secret.
-    leaked = graph.read("MATCH (n) UNWIND keys(n) AS k WITH n, k WHERE toString(n[k]) CONTAINS $a "
-                        "OR toString(n[k]) CONTAINS $b OR toString(n[k]) CONTAINS $c RETURN n.id AS id, k",
-                        a=SECRET_VALUE, b=LOGIN_PASSWORD, c=e["access_key"]["SecretAccessKey"])
-    assert leaked == []
+    everything = json.dumps(graph.read("MATCH (n) OPTIONAL MATCH (n)-[r]->() RETURN properties(n) AS n, "
+                                       "collect(properties(r)) AS r"), default=str)
+    assert e["app_role"] in everything  # the dump holds the graph
+    for secret in (SECRET_VALUE, LOGIN_PASSWORD, e["access_key"]["SecretAccessKey"]):
+        assert secret not in everything
 
 
 def test_denied_region_keeps_its_data_and_completed_scopes_drop_what_is_gone(graph, estate):
@@ -335,7 +336,10 @@ def test_cli_loads_through_moto_server(graph, cli_env, aws_env):
         proc = run_cli(env, "load", "aws", "--region", REGION, "--format", "json")
         assert proc.returncode == 0, proc.stderr + proc.stdout
         summary = json.loads(proc.stdout)
-        assert len(summary) == 1 and summary[0]["status"] == "success" and summary[0]["scopes_failed"] == []
+        # moto's server cannot answer s3control: boto3 puts the account id in front of the endpoint's host.
+        failed = f"aws/{ACCOUNT}/global/s3control"
+        assert len(summary) == 1 and summary[0]["status"] == "partial" and summary[0]["scopes_failed"] == [failed]
+        assert f"1 scopes failed: {failed}: EndpointConnectionError" in proc.stderr
         assert summary[0]["written"]["AWSInstance"] == 1 and summary[0]["written"]["AWSS3Bucket"] == 1
         one(graph, "MATCH (:Network {id: $v})-[:CONTAINS]->(:Subnet)<-[:IN_SUBNET]-(:NetworkInterface)"
                    "-[:ATTACHED_TO]->(:AWSInstance {id: $i}) RETURN 1",

@@ -29,7 +29,8 @@ class Service:
     transform: Callable[[dict, Ctx], Out]
 
 
-GLOBAL_FIRST = (Service("iam", iam.fetch, iam.transform),
+GLOBAL_FIRST = (Service("s3control", account.fetch_public_access_block, account.transform_public_access_block),
+                Service("iam", iam.fetch, iam.transform),
                 Service("organizations", iam.fetch_scps, iam.transform_scps))
 REGIONAL = (Service("ec2", ec2.fetch, ec2.transform),
             Service("kms", data.fetch_kms, data.transform_kms),

@@ -196,11 +196,14 @@ def _interfaces(raw: dict, ctx: Ctx, out: Out) -> None:
                     device_index=attachment.get("DeviceIndex"))
         for group in eni.get("Groups", []):
             out.rel(k.SG_APPLIES_TO, arn("security-group", group["GroupId"]), eid)
+        per_address = set()
         for p in eni.get("PrivateIpAddresses", []):
             assoc = p.get("Association") or {}
             if assoc.get("PublicIp"):
+                per_address.add(assoc["PublicIp"])
                 out.rel(k.IP_ATTACHED_TO, _public_ip(out, assoc["PublicIp"], assoc.get("AllocationId")), eid)
-        if public_ip and not eni.get("PrivateIpAddresses"):
+        # The interface-level association is the primary address's; some responses carry it only there.
+        if public_ip and public_ip not in per_address:
             out.rel(k.IP_ATTACHED_TO, _public_ip(out, public_ip, eni["Association"].get("AllocationId")), eid)
     for addr in raw["addresses"]:
         pid = _public_ip(out, addr["PublicIp"], addr.get("AllocationId"))
