@@ -14,7 +14,7 @@ NEXT_QUERIES = (
     ("the HIGH attack path", ("MATCH p = (:Internet)-[:CAN_REACH]->(:VirtualMachine {name: 'payments-web'})"
                               "-[:CAN_AUTHENTICATE_AS]->(:Identity)-[:CAN_ACCESS]->(:DataStore)"
                               "-[:STORES]->(:SensitiveInfoType) RETURN p")),
-    ("lateral movement", "MATCH p = (:Internet)-[:CAN_REACH]->(:Asset)-[:CAN_CONNECT_TO]->(:Database) RETURN p"),
+    ("lateral movement", "MATCH p = (:Internet)-[:CAN_REACH]->(:Asset)-[:CAN_CONNECT_TO]->(:Asset) RETURN p"),
     ("privilege escalation", "MATCH p = (:Identity)-[:CAN_ESCALATE_TO]->(:Identity) RETURN p"),
 )
 
