@@ -27,9 +27,9 @@ def shape(graph, default_vpc: str = "") -> set[tuple]:
     """(labels, type, labels) of the relationships between the estate's own resources (not moto's
     default VPC, its default security groups, or route tables and ACLs the state does not declare)."""
     rows = graph.read(
-        "MATCH (a)-[r]->(b) WHERE NOT a:RouteTable AND NOT a:NetworkAcl AND NOT b:NetworkAcl "
-        "AND NOT any(n IN [a, b] WHERE coalesce(n.is_default, false) OR n.vpc_id = $dv "
-        "OR n.name = 'default' OR n.name STARTS WITH 'default ' OR n:AWSAccessKey) "
+        "MATCH (a)-[r]->(b) WHERE NOT any(n IN [a, b] WHERE n:RouteTable OR n:NetworkAcl OR n:AWSNetworkAclRule) "
+        "AND NOT any(n IN [a, b] WHERE coalesce(n.is_default OR n.vpc_id = $dv OR n.name = 'default' "
+        "OR n.name STARTS WITH 'default ', false) OR n:AWSAccessKey) "
         "RETURN labels(a) AS a, type(r) AS t, labels(b) AS b", dv=default_vpc)
     return {(tuple(sorted(r["a"])), r["t"], tuple(sorted(r["b"]))) for r in rows}
 
