@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 from neo4j.exceptions import DriverError, Neo4jError
 
 from cloudmap.graph.driver import Graph
-from cloudmap.graph.model import NodeKind, RelKind, RowError, rel_kinds, validate_row
+from cloudmap.graph.model import NodeKind, RelKind, RowError, validate_row
 
 log = logging.getLogger("cloudmap.ingest")
 
@@ -44,11 +44,13 @@ def _labels(kind: NodeKind) -> str:
 @lru_cache(maxsize=None)
 def node_query(kind: NodeKind) -> str:
     extra = f"SET n{_labels(kind)}\n" if len(kind.labels) > 1 else ""
+    # Shared kinds (an image several sources see) carry no scope, so no source's cleanup removes them.
+    scope = "" if kind.shared else ", n.scope = $scope"
     return (f"UNWIND $rows AS row\n"
             f"MERGE (n:`{kind.key_label}` {{id: row.id}})\n"
             f"ON CREATE SET n.first_seen = $now\n"
             f"{extra}"
-            f"SET n += row, n.last_seen = $now, n.sync_id = $sync_id, n.scope = $scope\n"
+            f"SET n += row, n.last_seen = $now, n.sync_id = $sync_id{scope}\n"
             f"RETURN count(n) AS written")
 
 
@@ -94,6 +96,7 @@ class Sync:
         self.status = "running"
         self.progress = progress  # callable(str) or None
         self.removed: Counter[str] = Counter()
+        self.rel_types: dict[str, set[str]] = {}  # scope -> relationship types written in it
 
     # -- context -----------------------------------------------------------------------------------
     def __enter__(self) -> "Sync":
@@ -133,6 +136,8 @@ class Sync:
             written += self._write(rel_query(kind), batch, scope)
         if requested > written:
             self.warn(f"{kind.name}: {requested - written} relationship(s) skipped, an end node does not exist")
+        if scope is not None:
+            self.rel_types.setdefault(scope, set()).add(kind.type)
         self.counts[kind.type] += written
         return written
 
@@ -152,8 +157,7 @@ class Sync:
 
     # -- end ---------------------------------------------------------------------------------------
     def finish(self) -> None:
-        for scope in self.completed:
-            self.removed.update(cleanup_scope(self.graph, scope, self.id))
+        self.removed.update(cleanup(self.graph, self.completed, self.id, self.rel_types))
         self.status = "partial" if self.failed else "success"
         self._record()
 
@@ -212,26 +216,39 @@ class Scope:
         return True
 
 
-def cleanup_scope(graph: Graph, scope: str, sync_id: str) -> Counter:
-    """Delete what an earlier sync wrote under ``scope`` and this one did not, in bounded batches.
+def cleanup(graph: Graph, scopes: list[str], sync_id: str, rel_types: dict[str, set[str]]) -> Counter:
+    """Delete what earlier syncs wrote under the completed ``scopes`` and this one did not.
 
-    Relationships go first, in batches, so that a node with very many relationships never has to be
-    detached in one transaction."""
+    Relationship types to look at are those written in each scope now or by an earlier sync (kept
+    on ``(:ScopeState {id: scope, rel_types})``), so each type costs one index-backed query for all
+    scopes together. Relationships go first, in batches, so that a node with very many
+    relationships never has to be detached in one transaction."""
     removed: Counter[str] = Counter()
-    for rel_type in sorted({k.type for k in rel_kinds().values()}):  # each uses its (r.scope) index
+    if not scopes:
+        return removed
+    previous = {r["id"]: r["types"] for r in graph.read(
+        "MATCH (s:ScopeState) WHERE s.id IN $scopes RETURN s.id AS id, s.rel_types AS types", scopes=scopes)}
+    by_type: dict[str, list[str]] = {}
+    for scope in scopes:
+        for rel_type in set(previous.get(scope) or ()) | rel_types.get(scope, set()):
+            by_type.setdefault(rel_type, []).append(scope)
+    for rel_type, type_scopes in sorted(by_type.items()):
         summary = graph.run_autocommit(
-            f"MATCH ()-[r:`{rel_type}`]->() WHERE r.scope = $scope AND r.sync_id <> $sync_id "
+            f"MATCH ()-[r:`{rel_type}`]->() WHERE r.scope IN $scopes AND r.sync_id <> $sync_id "
             f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
-            scope=scope, sync_id=sync_id)
+            scopes=type_scopes, sync_id=sync_id)
         removed["relationships"] += summary.counters.relationships_deleted
     summary = graph.run_autocommit(
-        "MATCH (n:Asset) WHERE n.scope = $scope AND n.sync_id <> $sync_id MATCH (n)-[r]-() "
+        "MATCH (n:Asset) WHERE n.scope IN $scopes AND n.sync_id <> $sync_id MATCH (n)-[r]-() "
         f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
-        scope=scope, sync_id=sync_id)
+        scopes=scopes, sync_id=sync_id)
     removed["relationships"] += summary.counters.relationships_deleted
     summary = graph.run_autocommit(
-        "MATCH (n:Asset) WHERE n.scope = $scope AND n.sync_id <> $sync_id "
+        "MATCH (n:Asset) WHERE n.scope IN $scopes AND n.sync_id <> $sync_id "
         f"CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
-        scope=scope, sync_id=sync_id)
+        scopes=scopes, sync_id=sync_id)
     removed["nodes"] += summary.counters.nodes_deleted
+    graph.write("UNWIND $rows AS row MERGE (s:ScopeState {id: row.id}) SET s.rel_types = row.types, "
+                "s.sync_id = $sync_id", sync_id=sync_id,
+                rows=[{"id": sc, "types": sorted(rel_types.get(sc, set()))} for sc in scopes])
     return removed
