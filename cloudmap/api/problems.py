@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 log = logging.getLogger("cloudmap.api")
 PROBLEM = "application/problem+json"
@@ -35,6 +36,7 @@ def install(app: FastAPI) -> None:
     async def _problem(request: Request, exc: Problem):
         return problem_response(exc.status, exc.detail, exc.type, exc.title, exc.headers, **exc.extra)
 
+    # Starlette's HTTPException, the base of FastAPI's: routing (404, 405) and body parsing raise it.
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):
         return problem_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))

@@ -78,6 +78,20 @@ def check_limits(query: str, params: dict | None) -> None:
         raise HuntError(f"params: {len(params)} parameters, the limit is {MAX_PARAMS}")
     if len(json.dumps(params, default=str)) > MAX_PARAM_CHARS:
         raise HuntError(f"params: larger than {MAX_PARAM_CHARS} characters of JSON")
+    for name, value in params.items():
+        _check_param_ints(value, f"params.{name}")
+
+
+def _check_param_ints(value, where: str) -> None:
+    """Neo4j integers are 64-bit; a larger JSON number would fail in the driver, not as a clear error."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        raise HuntError(f"{where}: a {value.bit_length()}-bit integer is outside Neo4j's 64-bit range")
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_param_ints(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_param_ints(item, f"{where}.{key}")
 
 
 _builtin_functions: dict[int, frozenset[str]] = {}
