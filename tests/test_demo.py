@@ -30,8 +30,10 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
     assert "high" in levels["payments-web"] or "critical" in levels["payments-web"], levels
     assert "medium" in levels["marketing-blog"] and not levels["marketing-blog"] & {"high", "critical"}, levels
     assert levels["batch-worker"] <= {"low"} and levels["batch-worker"], levels
-    top = max(findings, key=lambda f: f["score"])
-    assert "payments-web" in json.dumps(top["path"]) and "CVE-2021-44228" in json.dumps(top)
+    # The HIGH case ranks first (the Azure VM's twin path may tie with it), with Log4Shell as evidence.
+    best = max(_finding_for(findings, "payments-web"), key=lambda f: f["score"])
+    assert best["score"] == max(f["score"] for f in findings)
+    assert "CVE-2021-44228" in json.dumps(best["evidence"]) and best["target"]["name"] == "acme-payments-cardholder-data"
 
 
 def test_demo_refuses_a_graph_with_other_accounts(graph, cli_env):
