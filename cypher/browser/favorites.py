@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-
 from cloudmap.cypher.browser import asset_path
 
 FOLDERS = (("cloudmap attack paths", "browser/queries"), ("cloudmap hunts", "hunts"), ("cloudmap rules", "rules"))
@@ -94,4 +93,4 @@ def write_archive(out: Path, favorites: list[Favorite] | None = None) -> int:
     return len(favorites)
 
 
-__all__ = ["Favorite", "collect", "write_archive", "asset_path", "split_header"]
+__all__ = ["Favorite", "asset_path", "collect", "split_header", "write_archive"]
