@@ -1,0 +1,198 @@
+"""API latency and throughput under concurrent load, through the real `cloudmap serve` on loopback.
+
+    python -m bench.api_latency --assets 1000 --threads 8 --requests 100
+
+Loads the synthetic estate of bench/estate.py through the ingestion core, runs the analysis (derive,
+rules, findings), starts `cloudmap serve` in a subprocess on a free 127.0.0.1 port with a fresh
+reader API key, and for each scenario sends threads x requests requests (each thread its own
+keep-alive connection), printing one JSON line per scenario: p50/p95/p99 latency, throughput,
+errors. The last line has the peak RSS of the API server and of Neo4j (local server only).
+
+Scenarios: the first findings page (`GET /findings?limit=50`), a later page (the cursor reached by
+following `--page` pages), and a saved query (`POST /queries/<id>/run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.estate import Estate, units_for
+from bench.server import bench_server, hwm_mb
+from cloudmap.db.server import free_port
+from cloudmap.findings.analysis import run_analysis
+from cloudmap.graph.driver import connect
+from cloudmap.graph.ingest import Sync
+from cloudmap.graph.model import NodeKind
+from cloudmap.graph.schema import apply_schema
+from cloudmap.services.apikeys import create_key, delete_key
+
+MAX_SCENARIO_S = 300  # a scenario stops sending after this long, whatever is left
+
+
+def load_estate(graph, assets: int) -> dict:
+    estate = Estate(units_for(assets))
+    t0 = time.perf_counter()
+    with Sync(graph, "aws", "bench estate", batch_size=2000) as sync, sync.scope("aws/bench/eu-west-1/estate") as sc:
+        for stream in estate.streams():
+            (sc.nodes if isinstance(stream.kind, NodeKind) else sc.rels)(stream.kind, stream.rows)
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summary = run_analysis(graph)
+    return {"assets": estate.units * 125, "rows_written": sum(sync.counts.values()), "load_s": round(load_s, 1),
+            "analysis_s": round(time.perf_counter() - t0, 1), "open_findings": summary["findings"]["open"],
+            "by_level": summary["findings"]["by_level"]}
+
+
+def start_server(cfg, port: int, config_dir: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CLOUDMAP_"))}
+    env.update(NEO4J_URI=cfg.neo4j_uri, NEO4J_USER=cfg.neo4j_user, NEO4J_PASSWORD=cfg.neo4j_password.get_secret_value(),
+               NEO4J_DATABASE=cfg.neo4j_database, CLOUDMAP_CONFIG=str(Path(config_dir) / "config.toml"))
+    return subprocess.Popen([sys.executable, "-m", "cloudmap", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_ready(base: str, proc: subprocess.Popen, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"cloudmap serve exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"cloudmap serve did not answer {base}/health within {timeout_s:.0f} s")
+
+
+def later_cursor(client: httpx.Client, pages: int) -> tuple[str | None, int]:
+    """The cursor after following ``pages`` pages of 50 (or the last one there is) and its page number."""
+    cursor, reached = None, 1
+    for _ in range(pages - 1):
+        body = client.get("/findings", params={"limit": 50, **({"cursor": cursor} if cursor else {})}).json()
+        if not body["next_cursor"]:
+            break
+        cursor, reached = body["next_cursor"], reached + 1
+    return cursor, reached
+
+
+def load(base: str, headers: dict, send, threads: int, requests: int) -> dict:
+    """``threads`` threads each send ``requests`` requests with ``send(client)``; latencies of 2xx answers."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    deadline = time.monotonic() + MAX_SCENARIO_S
+
+    def worker():
+        mine, bad = [], {}
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+            for _ in range(requests):
+                if time.monotonic() > deadline:
+                    break
+                t0 = time.perf_counter()
+                try:
+                    status = send(client).status_code
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                if isinstance(status, int) and status < 300:
+                    mine.append(time.perf_counter() - t0)
+                else:
+                    bad[str(status)] = bad.get(str(status), 0) + 1
+        with lock:
+            latencies.extend(mine)
+            for k, v in bad.items():
+                errors[k] = errors.get(k, 0) + v
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"requests": len(latencies) + sum(errors.values()), "ok": len(latencies), "errors": errors,
+            "wall_s": round(wall, 2), "throughput_rps": round(len(latencies) / wall, 1), **percentiles(latencies)}
+
+
+def percentiles(latencies: list[float]) -> dict:
+    if len(latencies) < 2:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"p50_ms": round(cuts[49] * 1000, 1), "p95_ms": round(cuts[94] * 1000, 1),
+            "p99_ms": round(cuts[98] * 1000, 1), "max_ms": round(max(latencies) * 1000, 1)}
+
+
+def run(assets: int, threads: int, requests: int, page: int, query_id: str, wipe: bool) -> None:
+    with bench_server() as (cfg, server), tempfile.TemporaryDirectory(prefix="cloudmap-apibench-") as tmp:
+        graph = connect(cfg)
+        apply_schema(graph)
+        if graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) > 0 AS used")[0]["used"]:
+            if not wipe:
+                graph.close()
+                raise SystemExit(f"{cfg.neo4j_uri} already holds a graph; pass --wipe to empty it first")
+            graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion "
+                                 "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        print(json.dumps({"phase": "estate", **load_estate(graph, assets)}), flush=True)
+        record, token = create_key(graph, "api latency bench", "reader")
+        port = free_port()
+        proc = start_server(cfg, port, tmp)
+        base = f"http://127.0.0.1:{port}/api/v1"
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            wait_ready(base, proc)
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+                cursor, page_no = later_cursor(client, page)
+            scenarios = {
+                "findings_first_page": lambda c: c.get("/findings", params={"limit": 50}),
+                f"findings_page_{page_no}": lambda c: c.get("/findings", params={"limit": 50, "cursor": cursor}),
+                f"saved_query_{query_id}": lambda c: c.post(f"/queries/{query_id}/run", json={}),
+            }
+            for name, send in scenarios.items():
+                with httpx.Client(base_url=base, headers=headers, timeout=60) as warm:
+                    body = send(warm).raise_for_status().json()  # warm-up; a broken scenario stops here
+                rec = load(base, headers, send, threads, requests)
+                size = len(body["items"]) if "items" in body else body["row_count"]
+                print(json.dumps({"scenario": name, "assets": assets, "threads": threads, "result_rows": size, **rec}),
+                      flush=True)
+            print(json.dumps({"phase": "memory", "api_server_peak_rss_mb": round(hwm_mb(proc.pid)),
+                              "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}),
+                  flush=True)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            delete_key(graph, record["id"])
+            graph.close()
+
+
+def main() -> None:
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--assets", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=100, help="requests per thread and scenario")
+    ap.add_argument("--page", type=int, default=10, help="the later findings page to measure")
+    ap.add_argument("--query", default="internet-exposed-vms", help="the saved query to run")
+    ap.add_argument("--wipe", action="store_true", help="empty the database of NEO4J_URI first if it holds a graph")
+    args = ap.parse_args()
+    if not 1 <= args.threads <= 64 or not 1 <= args.requests <= 10_000:
+        ap.error("--threads must be 1..64 and --requests 1..10000")
+    run(args.assets, args.threads, args.requests, args.page, args.query, args.wipe)
+
+
+if __name__ == "__main__":
+    main()
