@@ -107,7 +107,9 @@ def trivy_report(tmp, fixture: str, arn: str) -> str:
 
 
 def ok(env: dict, *args: str) -> None:
+    t = time.monotonic()
     proc = run_cli(env, *args)
+    print(f"cloudmap {' '.join(args[:2])}: {time.monotonic() - t:.1f} s", file=sys.stderr)
     assert proc.returncode == 0, f"cloudmap {' '.join(args)}:\n{proc.stderr[-3000:]}{proc.stdout[-2000:]}"
 
 
@@ -165,6 +167,8 @@ def test_public_ip_named_only_on_the_interface_is_attached():
 def test_each_vm_gets_its_seed_level(e2e):
     _, arns, findings = e2e
     levels = {name: top_level(findings, arn) for name, arn in arns.items()}
+    print({name: sorted((f["rule_id"], f["level"], f["score"]) for f in findings
+                        if arn in (f["entry"]["id"], f["target"]["id"])) for name, arn in arns.items()}, file=sys.stderr)
     assert levels["web-cards"] in ("high", "critical"), levels
     assert levels["web-blog"] == "medium", levels
     assert levels["worker"] == "low", levels
