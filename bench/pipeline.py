@@ -1,0 +1,93 @@
+"""The whole pipeline per estate size, stage by stage: ingest, derive, rules + findings.
+
+    python -m bench.pipeline --assets 1000 10000 100000
+
+Each size starts from an empty database: the synthetic estate (bench/estate.py) is written through
+the ingestion core, the engine derives its edges (`cloudmap.engine.derive`), and the analysis runs
+every rule and writes findings (`run_analysis(derive=False)`, so rules are timed on their own).
+Prints one JSON line per size, then the fitted growth exponent per stage (time ~ n^k: k close to 1
+is linear; n log n shows as about 1.1 over these sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import resource
+import time
+
+from bench.estate import Estate, units_for
+from bench.ingest import core, wipe
+from bench.server import bench_server, hwm_mb
+from cloudmap.engine import derive
+from cloudmap.findings.analysis import run_analysis
+from cloudmap.graph.driver import connect
+from cloudmap.graph.schema import apply_schema
+
+
+def growth(points: list[tuple[int, float]]) -> float | None:
+    """Least-squares slope of log(time) over log(size)."""
+    pts = [(math.log(n), math.log(t)) for n, t in points if t > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return round(sum((x - mx) * (y - my) for x, y in pts) / den, 2) if den else None
+
+
+def run(sizes: list[int], batch: int) -> list[dict]:
+    out = []
+    with bench_server() as (cfg, server):
+        graph = connect(cfg)
+        apply_schema(graph)
+        for assets in sizes:
+            wipe(graph)
+            estate = Estate(units_for(assets))
+            ingest_s, rows = core(graph, estate, batch)
+            t0 = time.perf_counter()
+            derived = derive(graph)
+            derive_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            summary = run_analysis(graph, derive=False)
+            rules_s = time.perf_counter() - t0
+            counts = graph.read("MATCH (n) WITH count(n) AS nodes CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
+                                "RETURN nodes, rels")[0]
+            rec = {"assets": estate.units * 125, "rows_ingested": rows, "ingest_s": round(ingest_s, 1),
+                   "derive_s": round(derive_s, 1), "rules_findings_s": round(rules_s, 1),
+                   "total_s": round(ingest_s + derive_s + rules_s, 1),
+                   "derived_edges": _derived_total(derived), "findings": _findings_total(summary),
+                   "graph_nodes": counts["nodes"], "graph_rels": counts["rels"],
+                   "loader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                   "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}
+            print(json.dumps(rec), flush=True)
+            out.append(rec)
+        graph.close()
+    if len(out) > 1:
+        fit = {stage: growth([(r["assets"], r[stage]) for r in out])
+               for stage in ("ingest_s", "derive_s", "rules_findings_s", "total_s")}
+        print(json.dumps({"growth_exponent": fit}), flush=True)
+    return out
+
+
+def _derived_total(summary: dict) -> int:
+    return sum(e["written"] for e in summary.get("edges", {}).values())
+
+
+def _findings_total(summary: dict) -> dict:
+    return summary["findings"]["by_level"]
+
+
+def main() -> None:
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--assets", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    ap.add_argument("--batch", type=int, default=2000)
+    args = ap.parse_args()
+    run(args.assets, args.batch)
+
+
+if __name__ == "__main__":
+    main()
