@@ -6,14 +6,14 @@ import json
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
-from moto import mock_aws
-
-from cloudmap.loaders.aws import load_account
 from cloudmap.loaders.aws import iam as iam_mod
-from cloudmap.loaders.aws import signals
+from cloudmap.loaders.aws import load_account, signals
 from cloudmap.loaders.aws.context import Ctx
 from cloudmap.loaders.tags import classify_tags
+from moto import mock_aws
+
 from tests.aws_estate import ACCOUNT, LOGIN_PASSWORD, OTHER_REGION, REGION, SECRET_VALUE, build_estate
 from tests.helpers import run_cli
 
@@ -324,6 +324,7 @@ def test_cli_loads_through_moto_server(graph, cli_env, aws_env):
     server.start()
     try:
         url = f"http://127.0.0.1:{port}"
+        requests.post(f"{url}/moto-api/reset", timeout=30)  # the server shares moto's in-process state
         session = boto3.Session(region_name=REGION)
         ec2 = session.client("ec2", endpoint_url=url)
         vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]

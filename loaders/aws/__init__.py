@@ -98,7 +98,7 @@ def run_service(sync: Sync, ctx: Ctx, service: Service, progress: Callable[[str]
     except Skipped as exc:
         sync.warn(f"{name}: skipped, {exc}")
         return
-    except Exception as exc:
+    except Exception:  # the scope records it as failed and keeps its earlier data
         with sync.scope(name):
             raise
         return

@@ -144,7 +144,8 @@ def fetch_scps(ctx: Ctx) -> dict:
         return {"policies": list(policies.values())}
     except Exception as exc:
         code = error_code(exc)
-        if code in ("AWSOrganizationsNotInUseException", "AccessDeniedException", "AccessDenied") or \
+        if code in ("AWSOrganizationsNotInUseException", "AccountNotFoundException", "AccessDeniedException",
+                    "AccessDenied") or \
                 isinstance(exc, NotImplementedError):
             raise Skipped(f"Organizations not readable ({code or type(exc).__name__})") from None
         raise
