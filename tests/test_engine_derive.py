@@ -88,6 +88,35 @@ def test_network_exposure_and_lateral_movement(graph):
     assert "i-web" not in reach(graph) and "i-db" in reach(graph)
 
 
+RDS = """
+MATCH (priv:Subnet {id: 'subnet-priv'}), (pub:Subnet {id: 'subnet-pub'}), (sgw:SecurityGroup {id: 'sg-web'})
+CREATE (orders:Asset:DataStore:Database:AWSRDSInstance {id: 'rds-orders', provider: 'aws', port: 5432})
+CREATE (open:Asset:DataStore:Database:AWSRDSInstance {id: 'rds-open', provider: 'aws', port: 3306})
+CREATE (closed:Asset:DataStore:Database:AWSRDSInstance {id: 'rds-closed', provider: 'aws', port: 5432})
+CREATE (orders)-[:IN_SUBNET]->(priv), (orders)-[:IN_SUBNET]->(pub), (open)-[:IN_SUBNET]->(priv), (closed)-[:IN_SUBNET]->(priv)
+CREATE (sgo:Asset:SecurityGroup {id: 'sg-orders', provider: 'aws'})-[:APPLIES_TO]->(orders)
+CREATE (sgo)-[:HAS_RULE]->(r:Asset:FirewallRule {id: 'aws:sg-rule:sg-orders:inbound:0', direction: 'inbound', action: 'allow', protocol: 'tcp', ports: ['5432'], sources: []})
+CREATE (r)-[:ALLOWS_FROM]->(sgw)
+CREATE (sga:Asset:SecurityGroup {id: 'sg-any', provider: 'aws'})-[:APPLIES_TO]->(open)
+CREATE (sga)-[:HAS_RULE]->(:Asset:FirewallRule {id: 'aws:sg-rule:sg-any:inbound:0', direction: 'inbound', action: 'allow', protocol: '-1', ports: ['*'], sources: ['10.0.0.0/8']})
+CREATE (:Asset:SecurityGroup {id: 'sg-none', provider: 'aws'})-[:APPLIES_TO]->(closed)
+"""
+
+
+def test_lateral_movement_into_databases_without_an_interface(graph):
+    graph.write(NETWORK)
+    graph.write(RDS)
+    assert derive(graph)["status"] == "ok"
+    lateral = {(r["a"], r["b"]): r["ports"] for r in graph.read(
+        "MATCH (a)-[r:CAN_CONNECT_TO]->(b) RETURN a.id AS a, b.id AS b, r.ports AS ports")}
+    # the orders group admits web's group on 5432; the open group admits the private range on any
+    # port, but the database answers on its own port only; no rule admits anyone into the closed one
+    assert {k: v for k, v in lateral.items() if k[1].startswith("rds-")} == {
+        ("i-web", "rds-orders"): ["5432"], ("i-web", "rds-open"): ["3306"], ("i-db", "rds-open"): ["3306"],
+        ("i-hidden", "rds-open"): ["3306"]}
+    assert not [k for k in lateral if k[0].startswith("rds-")], "a database starts no connections"
+
+
 IAM = """
 CREATE (acct:Asset:Account:AWSAccount {id: '111111111111', account_id: '111111111111', provider: 'aws'})
 CREATE (alice:Asset:Identity:User {id: 'arn:aws:iam::111111111111:user/alice', account_id: '111111111111', provider: 'aws'})

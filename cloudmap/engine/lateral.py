@@ -8,6 +8,9 @@ Fan-out is bounded in two steps (docs/engine.md, "Lateral movement"):
 2. Allowed buckets are expanded to the workloads in them, at most ``MAX_TARGETS`` per source
    workload. Past that, the source gets one aggregate edge per destination subnet instead
    (``aggregate: true``, ``targets``: how many workloads it stands for).
+
+Databases without a modelled interface (RDS) are destinations only, the network model's
+``endpoints``: they answer on their own port and start no connections.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from cloudmap.engine.netmodel import NetworkModel, Nic
-from cloudmap.engine.netrules import Rule, destination_matches, source_matches
+from cloudmap.engine.netrules import Access, Rule, Verdict, destination_matches, source_matches
 from cloudmap.engine.writer import EdgeWriter
 from cloudmap.graph.driver import Graph
 
@@ -37,20 +40,23 @@ def _matcher(model: NetworkModel, src: Nic, dst: Nic, same_network: bool):
 def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> None:
     nics = [n for n in model.nics.values() if n.workloads and n.subnet]
     buckets: dict[tuple, list[Nic]] = defaultdict(list)
-    for n in nics:
-        key = (n.subnet, n.provider, tuple(model.groups_on(n.id, *n.workloads)), tuple(model.groups_on(n.subnet)))
+    for n in nics + model.endpoints:
+        key = (n.subnet, n.provider, tuple(model.groups_on(n.id, *n.workloads)), tuple(model.groups_on(n.subnet)),
+               n.listens)
         buckets[key].append(n)
 
     rows: list[dict] = []
     for src in nics:
         per_source: dict[str, list[tuple[Nic, object]]] = defaultdict(list)
-        for (subnet, provider, _, _), members in buckets.items():
+        for (subnet, provider, _, _, listens), members in buckets.items():
             if not model.same_or_peered(src.subnet, subnet):
                 continue
             same_network = model.subnet_network.get(src.subnet) == model.subnet_network.get(subnet)
             # One evaluation per bucket: its members share subnet and rule sets (a rule naming a
             # single destination address is judged on the bucket's first member).
             verdict = model.inbound(members[0], None, _matcher(model, src, members[0], same_network), provider)
+            if listens:
+                verdict = Verdict(verdict.access & Access.of("tcp", listens), verdict.rules)
             if not verdict.access:
                 continue
             for w in src.workloads:

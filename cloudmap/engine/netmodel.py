@@ -29,6 +29,7 @@ class Nic:
     public_ips: list[str]
     subnet: str | None
     workloads: list[str]
+    listens: tuple[str, ...] = ()   # the only TCP ports that answer (a database endpoint); empty: any
 
 
 @dataclass
@@ -38,6 +39,10 @@ class NetworkModel:
     ordered_groups: set[str] = field(default_factory=set)   # Azure NSGs (priority-ordered)
     applied: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # target id -> group ids
     nics: dict[str, Nic] = field(default_factory=dict)
+    # Databases placed in subnets without a modelled interface (RDS: subnet group and security groups
+    # only), one entry per subnet they may run in, with the database's id (its groups apply to it):
+    # destinations of lateral movement, never sources.
+    endpoints: list[Nic] = field(default_factory=list)
     subnet_network: dict[str, str] = field(default_factory=dict)
     public_subnets: set[str] = field(default_factory=set)
     peers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -72,6 +77,13 @@ class NetworkModel:
                        collect(DISTINCT w.id) AS workloads, collect(DISTINCT coalesce(pip.ip, pip.id)) AS pips"""):
             m.nics[row["id"]] = Nic(row["id"], row["provider"] or "", list(row["ips"] or []), row["pips"],
                                     row["subnet"], row["workloads"])
+        for row in stream(graph, """
+                MATCH (d:Database)-[:IN_SUBNET]->(s:Subnet)
+                WHERE NOT EXISTS { (:NetworkInterface)-[:ATTACHED_TO]->(d) }
+                RETURN d.id AS id, d.provider AS provider, d.port AS port, collect(s.id) AS subnets"""):
+            listens = (str(row["port"]),) if row["port"] else ()
+            m.endpoints.extend(Nic(row["id"], row["provider"] or "", [], [], s, [row["id"]], listens)
+                               for s in sorted(row["subnets"]))
         for row in stream(graph, "MATCH (n:Network)-[:CONTAINS]->(s:Subnet) RETURN n.id AS n, s.id AS s"):
             m.subnet_network[row["s"]] = row["n"]
         for row in stream(graph, "MATCH (a:Network)-[:PEERED_WITH]-(b:Network) RETURN a.id AS a, b.id AS b"):
