@@ -1,0 +1,291 @@
+"""cloudmap's AWS load against Cartography's AWS sync: the same moto-backed account, the same Neo4j.
+
+    python -m bench.cartography --instances 50 500
+
+For each size: a moto server (in this process, on a free loopback port) gets one account built with
+boto3 (VPCs, subnets, security groups with CIDR and group-to-group rules, N instances, roles with
+inline and managed policies, instance profiles, users, buckets; us-east-1, deterministic). Then, on
+one Neo4j (bench/server.py):
+
+1. `cloudmap load aws --region us-east-1` runs as a subprocess; wall time, then node and relationship
+   counts;
+2. the database is wiped (data, constraints and indexes) and Cartography's AWS sync of the same estate
+   runs as a subprocess from its own virtualenv (bench/out/cartography-venv, created on first use with
+   `pip install cartography`; Cartography is not a project dependency), restricted to the services
+   that the estate holds and moto serves; wall time and counts again.
+
+Prints one JSON line per tool, {tool, instances, seconds, nodes, relationships, ok}, and one with the
+ratios (Cartography / cloudmap). A tool that fails gets ok=false, its exit code and the tail of its
+output, so the run says what failed instead of stopping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+from moto.core.responses import ActionResult, BaseResponse
+from moto.iam.responses import IamResponse
+
+from bench.server import bench_server
+from cloudmap.demo.moto_server import moto_server
+from cloudmap.graph.driver import connect
+
+REGION = "us-east-1"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+CARTOGRAPHY_VENV = OUT / "cartography-venv"
+CLOUDMAP = Path(sys.executable).parent / "cloudmap"
+# The services this estate holds; Cartography's other AWS modules would call APIs moto lacks.
+CARTOGRAPHY_SYNCS = "ec2:instance,ec2:security_group,ec2:subnet,ec2:vpc,iam,s3"
+AMI = "ami-03cf127a"  # one of moto's default images
+TIMEOUT_S = 1800
+
+TRUST_EC2 = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def _policy(actions: list[str], resource: str) -> str:
+    return json.dumps({"Version": "2012-10-17",
+                       "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]})
+
+
+def _tags(kind: str, name: str) -> list[dict]:
+    return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
+
+
+def build_account(instances: int) -> dict[str, int]:
+    """One account sized by its instance count: a VPC per 100 instances (two subnets, four groups each),
+    a role per 10 instances, a bucket per 20 instances. Returns what was made."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    iam = boto3.client("iam")
+    s3 = boto3.client("s3", region_name=REGION)
+    made = {"vpcs": 0, "subnets": 0, "security_groups": 0, "instances": 0, "roles": 0, "policies": 0,
+            "users": 0, "buckets": 0}
+
+    managed = []
+    for i in range(3):
+        managed.append(iam.create_policy(PolicyName=f"bench-managed-{i}", PolicyDocument=_policy(
+            ["s3:GetObject", "s3:ListBucket"] if i else ["ec2:Describe*"], "*"))["Policy"]["Arn"])
+        made["policies"] += 1
+    profiles = []
+    for i in range(max(3, instances // 10)):
+        name = f"bench-role-{i:04d}"
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_EC2)
+        iam.put_role_policy(RoleName=name, PolicyName="logs", PolicyDocument=_policy(
+            ["logs:PutLogEvents"], f"arn:aws:logs:{REGION}:*:log-group:/bench/{i}:*"))
+        iam.attach_role_policy(RoleName=name, PolicyArn=managed[i % len(managed)])
+        if i % 2 == 0:
+            iam.create_instance_profile(InstanceProfileName=name)
+            iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+            profiles.append(name)
+        made["roles"] += 1
+    for i in range(max(2, instances // 50)):
+        iam.create_user(UserName=f"bench-user-{i:03d}")
+        iam.attach_user_policy(UserName=f"bench-user-{i:03d}", PolicyArn=managed[0])
+        made["users"] += 1
+
+    remaining = instances
+    for v in range(max(1, -(-instances // 100))):
+        vpc = ec2.create_vpc(CidrBlock=f"10.{v}.0.0/16", TagSpecifications=_tags("vpc", f"bench-vpc-{v}"))["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{v}.{s}.0/24", AvailabilityZone=f"{REGION}{'ab'[s]}",
+                                     TagSpecifications=_tags("subnet", f"bench-{v}-{s}"))["Subnet"]["SubnetId"]
+                   for s in range(2)]
+        groups = []
+        for g in range(4):
+            gid = ec2.create_security_group(GroupName=f"bench-{v}-sg-{g}", Description="bench", VpcId=vpc)["GroupId"]
+            rules = [{"IpProtocol": "tcp", "FromPort": 8000 + g, "ToPort": 8000 + g,
+                      "IpRanges": [{"CidrIp": "0.0.0.0/0" if g == 0 else "10.0.0.0/8"}]}]
+            if groups:  # the previous group may call this one
+                rules.append({"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                              "UserIdGroupPairs": [{"GroupId": groups[-1]}]})
+            ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=rules)
+            groups.append(gid)
+        made["vpcs"] += 1
+        made["subnets"] += 2
+        made["security_groups"] += 4
+        in_vpc = min(100, remaining)
+        remaining -= in_vpc
+        for b, start in enumerate(range(0, in_vpc, 25)):  # launches of 25: a profile and group per launch
+            count = min(25, in_vpc - start)
+            kw = {"IamInstanceProfile": {"Name": profiles[b % len(profiles)]}} if b % 2 == 0 else {}
+            ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=count, MaxCount=count,
+                              SubnetId=subnets[b % 2], SecurityGroupIds=[groups[b % 4]],
+                              TagSpecifications=_tags("instance", f"bench-{v}-{b}"), **kw)
+            made["instances"] += count
+    for i in range(max(2, instances // 20)):
+        s3.create_bucket(Bucket=f"bench-data-{i:04d}")
+        s3.put_bucket_tagging(Bucket=f"bench-data-{i:04d}", Tagging={"TagSet": [{"Key": "env", "Value": "bench"}]})
+        made["buckets"] += 1
+    return made
+
+
+UNIMPLEMENTED: set[str] = set()  # moto actions a tool called that moto answered with a 500
+
+
+def watch_moto() -> None:
+    """Record every action moto lacks, so a tool's failure names the AWS call behind it."""
+    original = BaseResponse.call_action
+
+    def call_action(self):
+        try:
+            return original(self)
+        except NotImplementedError:
+            UNIMPLEMENTED.add(f"{self.service_name}:{self._get_action()}")
+            raise
+    BaseResponse.call_action = call_action
+
+
+def stub_service_last_accessed() -> None:
+    """Cartography's IAM sync asks for every principal's service-last-accessed report, which moto lacks;
+    it answers 500 and Cartography backs off for minutes per principal. Answer as AWS does for a fresh
+    account: the job completes at once and no service was accessed."""
+    if hasattr(IamResponse, "generate_service_last_accessed_details"):
+        return
+
+    def generate(self):
+        return ActionResult({"JobId": str(uuid.uuid4())})
+
+    def get(self):
+        now = datetime.now(UTC)
+        return ActionResult({"JobStatus": "COMPLETED", "JobType": "SERVICE_LEVEL", "JobCreationDate": now,
+                             "JobCompletionDate": now, "ServicesLastAccessed": [], "IsTruncated": False})
+    IamResponse.generate_service_last_accessed_details = generate
+    IamResponse.get_service_last_accessed_details = get
+
+
+def wipe(graph, schema: bool = False) -> None:
+    """Empty the database; with schema=True drop constraints and indexes too, so each tool starts clean."""
+    graph.run_autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    if schema:
+        for row in graph.read("SHOW CONSTRAINTS YIELD name RETURN name"):
+            graph.run_autocommit(f"DROP CONSTRAINT `{row['name']}`")
+        for row in graph.read("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name"):
+            graph.run_autocommit(f"DROP INDEX `{row['name']}`")
+
+
+def counts(graph) -> tuple[int, int]:
+    """Nodes and relationships, leaving out bookkeeping nodes of either tool (schema version, sync runs)."""
+    nodes = graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) AS c")[0]["c"]
+    rels = graph.read("MATCH ()-[r]->() RETURN count(r) AS c")[0]["c"]
+    return nodes, rels
+
+
+def ensure_cartography() -> Path:
+    exe = CARTOGRAPHY_VENV / "bin" / "cartography"
+    if not exe.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(CARTOGRAPHY_VENV)], check=True)
+        subprocess.run([str(CARTOGRAPHY_VENV / "bin" / "pip"), "install", "-q", "cartography"], check=True)
+    return exe
+
+
+def cartography_version(exe: Path) -> str:
+    out = subprocess.run([str(exe.parent / "pip"), "show", "cartography"], capture_output=True, text=True,
+                         check=False).stdout
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Version:")), "?")
+
+
+def timed(cmd: list[str], env: dict[str, str], log: Path, timeout: int) -> tuple[float, int]:
+    """Run cmd with its output to log; (seconds, exit code)."""
+    t0 = time.perf_counter()
+    with log.open("w") as fh:
+        try:
+            rc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout,
+                                check=False).returncode
+        except subprocess.TimeoutExpired:
+            rc = -1
+    return time.perf_counter() - t0, rc
+
+
+def tail(log: Path, lines: int = 15) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def run_tool(tool: str, cmd: list[str], env: dict[str, str], graph, instances: int, timeout: int) -> dict:
+    log = OUT / f"{tool}-{instances}.log"
+    seconds, rc = timed(cmd, env, log, timeout)
+    nodes, rels = counts(graph)
+    rec = {"tool": tool, "instances": instances, "seconds": round(seconds, 1), "nodes": nodes,
+           "relationships": rels, "ok": rc == 0}
+    if rc != 0:  # -1: killed at the timeout
+        rec.update(exit_code=rc, log=str(log), output_tail=tail(log))
+    return rec
+
+
+def run(sizes: list[int], timeout: int = TIMEOUT_S, stub: bool = True) -> list[dict]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    cartography = ensure_cartography()
+    version = cartography_version(cartography)
+    watch_moto()
+    if stub:
+        stub_service_last_accessed()
+    out = []
+    with bench_server() as (cfg, _server):
+        graph = connect(cfg)
+        password = cfg.neo4j_password.get_secret_value()
+        for instances in sizes:
+            with moto_server():  # a fresh account per size; sets AWS_ENDPOINT_URL and dummy credentials
+                made = build_account(instances)
+                env = {**os.environ, "NEO4J_URI": cfg.neo4j_uri, "NEO4J_USER": cfg.neo4j_user,
+                       "NEO4J_PASSWORD": password, "AWS_DEFAULT_REGION": REGION}
+                print(json.dumps({"estate": made}), flush=True)
+
+                wipe(graph, schema=True)
+                mine = run_tool("cloudmap", [str(CLOUDMAP), "load", "aws", "--region", REGION], env, graph,
+                                instances, timeout)
+                if UNIMPLEMENTED:
+                    mine["moto_unimplemented"] = sorted(UNIMPLEMENTED)
+                UNIMPLEMENTED.clear()
+                print(json.dumps(mine), flush=True)
+
+                wipe(graph, schema=True)
+                theirs = run_tool("cartography", [
+                    str(cartography), "--neo4j-uri", cfg.neo4j_uri, "--neo4j-user", cfg.neo4j_user,
+                    "--neo4j-password-env-var", "NEO4J_PASSWORD", "--selected-modules", "create-indexes,aws",
+                    "--aws-requested-syncs", CARTOGRAPHY_SYNCS, "--aws-regions", REGION], env, graph, instances, timeout)
+                theirs.update(version=version, moto_stubs=["iam:GenerateServiceLastAccessedDetails",
+                                                           "iam:GetServiceLastAccessedDetails"] if stub else [])
+                if UNIMPLEMENTED:
+                    theirs["moto_unimplemented"] = sorted(UNIMPLEMENTED)
+                UNIMPLEMENTED.clear()
+                print(json.dumps(theirs), flush=True)
+                wipe(graph, schema=True)
+
+            ratio = {"ratio": "cartography/cloudmap", "instances": instances,
+                     "seconds": round(theirs["seconds"] / mine["seconds"], 2) if mine["seconds"] else None,
+                     "nodes": round(theirs["nodes"] / mine["nodes"], 2) if mine["nodes"] else None,
+                     "relationships": round(theirs["relationships"] / mine["relationships"], 2)
+                     if mine["relationships"] else None,
+                     "both_ok": mine["ok"] and theirs["ok"]}
+            print(json.dumps(ratio), flush=True)
+            out += [mine, theirs, ratio]
+        graph.close()
+    return out
+
+
+def main() -> None:
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--instances", type=int, nargs="+", default=[50])
+    ap.add_argument("--timeout", type=int, default=TIMEOUT_S, help="seconds each tool may take per size")
+    ap.add_argument("--no-stub", action="store_true", help="leave moto without the IAM service-last-accessed "
+                    "stub (Cartography then backs off for minutes per principal)")
+    args = ap.parse_args()
+    # A kill ends the run through the context managers, so the local Neo4j and moto stop too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    run(args.instances, timeout=args.timeout, stub=not args.no_stub)
+
+
+if __name__ == "__main__":
+    main()
