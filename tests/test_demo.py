@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from cloudmap.demo import aws_estate
 from tests.helpers import cli_json, run_cli
 
 pytestmark = pytest.mark.neo4j
@@ -34,6 +35,13 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
     best = max(_finding_for(findings, "payments-web"), key=lambda f: f["score"])
     assert best["score"] == max(f["score"] for f in findings)
     assert "CVE-2021-44228" in json.dumps(best["evidence"]) and best["target"]["name"] == "acme-payments-cardholder-data"
+
+    # Privilege escalation to the prod account's admin by both seeded methods, and lateral movement
+    # from the exposed bastion into the private database.
+    paths = {(f["rule_id"], f["entry"]["name"], f["target"]["name"], f["evidence"].get("method")) for f in findings}
+    assert ("CM-IAM-001", "ci-deployer", aws_estate.PROD, "iam:CreatePolicyVersion") in paths, paths
+    assert ("CM-IAM-001", "dev-alice", aws_estate.PROD, "iam:PassRole+ec2:RunInstances") in paths, paths
+    assert ("CM-LM-005", "bastion", "orders-db", None) in paths, paths
 
 
 def test_demo_refuses_a_graph_with_other_accounts(graph, cli_env):

@@ -233,6 +233,8 @@ def build_prod(b: AccountBuilder, noise: bool = True) -> None:
     b.user("dev-alice", {"launch": _policy(_allow(["iam:PassRole", "ec2:RunInstances", "ec2:Describe*"], "*"))})
     admin = b.managed_policy("ops-full-admin", _policy(_allow("*", "*")))
     b.role("ops-admin", _account_trust(PROD), managed=[admin])
+    # An admin instance profile kept for maintenance: whoever may pass it to a new instance is admin.
+    b.role("ops-maintenance", EC2_TRUST, profile=True, managed=[admin])
     b.user("readonly-bob", {"view": _policy(_allow(["ec2:Describe*", "s3:ListAllMyBuckets"], "*"))})
 
     if noise:
