@@ -119,9 +119,12 @@ def build_account(instances: int) -> dict[str, int]:
         for b, start in enumerate(range(0, in_vpc, 25)):  # launches of 25: a profile and group per launch
             count = min(25, in_vpc - start)
             kw = {"IamInstanceProfile": {"Name": profiles[b % len(profiles)]}} if b % 2 == 0 else {}
-            ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=count, MaxCount=count,
-                              SubnetId=subnets[b % 2], SecurityGroupIds=[groups[b % 4]],
-                              TagSpecifications=_tags("instance", f"bench-{v}-{b}"), **kw)
+            ids = [i["InstanceId"] for i in ec2.run_instances(
+                ImageId=AMI, InstanceType="t3.micro", MinCount=count, MaxCount=count, SubnetId=subnets[b % 2],
+                SecurityGroupIds=[groups[b % 4]], TagSpecifications=_tags("instance", f"bench-{v}-{b}"),
+                **kw)["Instances"]]
+            for iid in ids[1:] if kw else []:  # moto gives the profile to a launch's first instance only
+                ec2.associate_iam_instance_profile(IamInstanceProfile=kw["IamInstanceProfile"], InstanceId=iid)
             made["instances"] += count
     for i in range(max(2, instances // 20)):
         s3.create_bucket(Bucket=f"bench-data-{i:04d}")
