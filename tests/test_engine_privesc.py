@@ -80,3 +80,14 @@ def test_azure_method_fires_and_near_miss_does_not(method):
     # granted on another resource group: out of scope
     if method.target != "azure-scope":
         assert expected not in targets([assignment("attacker", "/subscriptions/s1/resourcegroups/other", method.actions)])
+
+
+def test_no_escalation_into_another_account():
+    """IAM permissions act only in the caller's account: '*' does not reach a role of account B."""
+    model = IamModel()
+    attacker = principal(ATTACKER, "User", ("iam:AttachRolePolicy",))
+    foreign = Principal("arn:aws:iam::222222222222:role/foreign", "Role", "222222222222", [], [], None, None, None)
+    for p in (attacker, principal(ROLE, "Role"), foreign):
+        model.principals[p.id] = p
+    targets = {e["target"] for e in aws_escalations(model, [], [], []) if e["source"] == ATTACKER}
+    assert ROLE in targets and foreign.id not in targets

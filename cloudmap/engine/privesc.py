@@ -143,9 +143,20 @@ def aws_escalations(model: IamModel, groups: list[str], policies: list[str], com
             if not all(p.could_ever(a) for a in method.actions):
                 continue
             for resource, target in _candidates(method, p, model, principals, groups, policies, compute):
+                if not _same_account(p.account_id, resource, target):
+                    continue  # IAM, Lambda, EC2 and SSM calls only act inside the caller's own account
                 ok, evidence = _all_allowed(p, resource, method.actions)
                 if ok:
                     yield {"source": p.id, "target": target, "method": method.name, "evidence": evidence}
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and arn.startswith("arn:") else ""
+
+
+def _same_account(account: str, *arns: str) -> bool:
+    return all(_arn_account(a) in ("", account) for a in arns)
 
 
 def _candidates(method: Method, p: Principal, model: IamModel, principals, groups, policies, compute):
