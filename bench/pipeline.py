@@ -58,6 +58,7 @@ def run(sizes: list[int], batch: int) -> list[dict]:
             rec = {"assets": estate.units * 125, "rows_ingested": rows, "ingest_s": round(ingest_s, 1),
                    "derive_s": round(derive_s, 1), "rules_findings_s": round(rules_s, 1),
                    "total_s": round(ingest_s + derive_s + rules_s, 1),
+                   "derive_steps_s": {st["name"]: st["seconds"] for st in derived["steps"]},
                    "derived_edges": _derived_total(derived), "findings": _findings_total(summary),
                    "graph_nodes": counts["nodes"], "graph_rels": counts["rels"],
                    "loader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -28,7 +28,7 @@ from cloudmap.graph.model import NodeKind, RelKind, RowError, validate_row
 
 log = logging.getLogger("cloudmap.ingest")
 
-DEFAULT_BATCH = 2000    # see BENCHMARKS.md: 1k-5k rows per transaction are all within 5% of each other
+DEFAULT_BATCH = 2000    # rows per write transaction; `python -m bench.ingest --batch-sizes ...` compares sizes
 DELETE_BATCH = 5000
 MAX_WARNINGS_KEPT = 200
 
