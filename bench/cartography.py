@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,7 +239,10 @@ def run(sizes: list[int], timeout: int = TIMEOUT_S, stub: bool = True) -> list[d
         graph = connect(cfg)
         password = cfg.neo4j_password.get_secret_value()
         for instances in sizes:
-            with moto_server():  # a fresh account per size; sets AWS_ENDPOINT_URL and dummy credentials
+            with moto_server() as endpoint:  # sets AWS_ENDPOINT_URL and dummy credentials
+                # moto keeps its accounts per process, not per server: start each size from none
+                urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"),
+                                       timeout=30).close()
                 made = build_account(instances)
                 env = {**os.environ, "NEO4J_URI": cfg.neo4j_uri, "NEO4J_USER": cfg.neo4j_user,
                        "NEO4J_PASSWORD": password, "AWS_DEFAULT_REGION": REGION}
