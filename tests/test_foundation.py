@@ -10,7 +10,7 @@ import pytest
 
 from cloudmap.config import ConfigError, load_settings, save_config_value
 from cloudmap.db.runtime import ServerError, find_java, java_major
-from cloudmap.db.server import LocalServer, free_port
+from cloudmap.db.server import LocalServer, free_port, new_password
 from cloudmap.graph import docs
 from cloudmap.graph.driver import GraphError, connect
 from cloudmap.graph.schema import apply_schema, code_version, generated_indexes, schema_dir
@@ -156,6 +156,25 @@ def test_cli_db_start_status_stop_local_server(tmp_path):
     assert stop.returncode == 0 and "stopped" in stop.stderr
     after = run_cli(env, "db", "status")
     assert after.returncode == 1 and "not reachable" in after.stderr
+
+
+def test_password_that_looks_like_an_option_is_set(tmp_path):
+    """A password starting with '-' must reach neo4j-admin as the password, not as an option."""
+    base = load_settings()
+    server = LocalServer(tmp_path / "server", bolt_port=free_port(), http_port=free_port(), password="-dash-first-pw",
+                         data_dir=base.data_dir, neo4j_version=base.neo4j_version,
+                         browser_version=base.browser_version, use_docker="no")
+    try:
+        server.start()
+        from neo4j import GraphDatabase
+        with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", "-dash-first-pw")) as drv:
+            assert drv.execute_query("RETURN 1 AS one").records[0]["one"] == 1
+    finally:
+        server.stop()
+
+
+def test_generated_passwords_are_letters_and_digits():
+    assert all(new_password().isalnum() for _ in range(500))
 
 
 def _compose_cmd():

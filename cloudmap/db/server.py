@@ -11,6 +11,7 @@ import os
 import secrets
 import signal
 import socket
+import string
 import subprocess
 import time
 from dataclasses import dataclass
@@ -69,7 +70,9 @@ def docker_available() -> bool:
 
 
 def new_password() -> str:
-    return secrets.token_urlsafe(18)
+    # letters and digits only: a generated password must never look like a command-line option
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(24))
 
 
 class LocalServer:
@@ -163,7 +166,7 @@ class LocalServer:
         env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
         if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
             proc = subprocess.run([java, "-cp", f"{lib}/*", ADMIN_CLASS, "dbms", "set-initial-password",
-                                   self.password], capture_output=True, text=True, env=env, timeout=120)
+                                   "--", self.password], capture_output=True, text=True, env=env, timeout=120)
             if proc.returncode != 0:
                 raise ServerError(f"could not set the initial Neo4j password: {proc.stderr.strip()[-300:]}")
         cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS, "-cp", f"{lib}/*", MAIN_CLASS,
