@@ -53,7 +53,7 @@ def aws_access(model: IamModel, targets: list[dict]) -> Iterator[dict]:
                 model.warn(str(exc))
         probes = AWS_PROBES[kind]
         account = t["account"] or aws_policy.account_of(t["id"])
-        for p in model.principals.values():
+        for p in model.candidates(rpol, account):
             if not any(p.could_ever(a) for a, _, _ in probes) and not rpol:
                 continue
             allowed, levels, evidence, conditional = [], {}, set(), []
@@ -90,7 +90,8 @@ def aws_assume(model: IamModel) -> Iterator[dict]:
         trust = model.trust(role)
         if role.kind != "Role" or not trust:
             continue
-        for p in model.principals.values():
+        named = model.named_by(trust)   # a trust policy must name the caller, directly or by account
+        for p in (model.principals.values() if named is None else named):
             if p is role:
                 continue
             d = p.can("sts:AssumeRole", role.id, trust, role.account_id, resource_policy_required=True)

@@ -45,12 +45,20 @@ def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> Non
                n.listens)
         buckets[key].append(n)
 
+    # Only buckets in the source's own network or a peered one can be reached: index them by network.
+    by_network: dict[str, list[tuple[tuple, list[Nic]]]] = defaultdict(list)
+    for key, members in buckets.items():
+        network = model.subnet_network.get(key[0] or "")
+        if network:
+            by_network[network].append((key, members))
+
     rows: list[dict] = []
     for src in nics:
         per_source: dict[str, list[tuple[Nic, object]]] = defaultdict(list)
-        for (subnet, provider, _, _, listens), members in buckets.items():
-            if not model.same_or_peered(src.subnet, subnet):
-                continue
+        network = model.subnet_network.get(src.subnet)
+        reachable = [b for n in ({network} | model.peers.get(network, set()) if network else ())
+                     for b in by_network.get(n, ())]
+        for (subnet, provider, _, _, listens), members in reachable:
             same_network = model.subnet_network.get(src.subnet) == model.subnet_network.get(subnet)
             # One evaluation per bucket: its members share subnet and rule sets (a rule naming a
             # single destination address is judged on the bucket's first member).

@@ -158,7 +158,3 @@ class NetworkModel:
         nacls = [g for g in self.groups_on(subnet) if g in self.nacls]
         acc, ids = self.evaluate_level(nacls, matches, absent_allows=True)
         return verdict.through(acc, ids)
-
-    def same_or_peered(self, subnet_a: str | None, subnet_b: str | None) -> bool:
-        na, nb = self.subnet_network.get(subnet_a or ""), self.subnet_network.get(subnet_b or "")
-        return bool(na and nb) and (na == nb or nb in self.peers.get(na, set()))

@@ -17,9 +17,11 @@ Target kinds:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cloudmap.engine.aws_policy import account_of
 from cloudmap.engine.azure_rbac import ROLE_ASSIGNMENT_WRITE, RoleDefinition, scope_covers
 from cloudmap.engine.iam_model import IamModel, Principal
 from cloudmap.engine.writer import stream
@@ -137,12 +139,12 @@ def aws_facts(graph: Graph) -> tuple[list[str], list[str], list[dict]]:
 
 
 def aws_escalations(model: IamModel, groups: list[str], policies: list[str], compute: list[dict]) -> Iterator[dict]:
-    principals = list(model.principals.values())
+    facts = _AccountFacts(model, groups, policies, compute)
     for method in (m for m in METHODS if not m.target.startswith("azure")):
-        for p in principals:
+        for p in model.principals.values():
             if not all(p.could_ever(a) for a in method.actions):
                 continue
-            for resource, target in _candidates(method, p, model, principals, groups, policies, compute):
+            for resource, target in _candidates(method, p, model, facts.of(p.account_id)):
                 if not _same_account(p.account_id, resource, target):
                     continue  # IAM, Lambda, EC2 and SSM calls only act inside the caller's own account
                 ok, evidence = _all_allowed(p, resource, method.actions)
@@ -150,35 +152,53 @@ def aws_escalations(model: IamModel, groups: list[str], policies: list[str], com
                     yield {"source": p.id, "target": target, "method": method.name, "evidence": evidence}
 
 
-def _arn_account(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 and arn.startswith("arn:") else ""
-
-
 def _same_account(account: str, *arns: str) -> bool:
-    return all(_arn_account(a) in ("", account) for a in arns)
+    return all(account_of(a) in ("", account) for a in arns)
 
 
-def _candidates(method: Method, p: Principal, model: IamModel, principals, groups, policies, compute):
+class _AccountFacts:
+    """Principals, groups, policies and compute by the account in their ARN: escalation stays
+    inside the caller's account, so only that account's facts (and those of no known account)
+    are candidates, which keeps the work linear in the number of accounts."""
+
+    def __init__(self, model: IamModel, groups: list[str], policies: list[str], compute: list[dict]):
+        self.index: dict[str, dict[str, list]] = {}
+        self._merged: dict[str, dict[str, list]] = {}
+        for kind, items, key in (("principals", model.principals.values(), lambda q: q.id),
+                                 ("groups", groups, str), ("policies", policies, str),
+                                 ("compute", compute, lambda c: c["id"])):
+            for item in items:
+                self.index.setdefault(account_of(key(item)), {}).setdefault(kind, []).append(item)
+
+    def of(self, account: str) -> dict[str, list]:
+        if account not in self._merged:
+            keys = (account, "") if account else ("",)
+            self._merged[account] = {kind: [x for k in keys for x in self.index.get(k, {}).get(kind, [])]
+                                     for kind in ("principals", "groups", "policies", "compute")}
+        return self._merged[account]
+
+
+def _candidates(method: Method, p: Principal, model: IamModel, facts: dict[str, list]):
     """(resource the first action is asked on, the principal whose privileges P gains)."""
     t = method.target
+    principals = facts["principals"]
     if t in ("user", "role"):
         yield from ((q.id, q.id) for q in principals if q.kind.lower() == t)
     elif t == "group":
         if p.kind == "User":
-            yield from ((g, g) for g in groups)
+            yield from ((g, g) for g in facts["groups"])
     elif t == "group-members":
-        for g in groups:
+        for g in facts["groups"]:
             yield from ((g, member) for member in model.group_members.get(g, ()))
     elif t == "policy":
-        for pol in policies:
+        for pol in facts["policies"]:
             yield from ((pol, holder) for holder in model.policy_holders.get(pol, ()))
     elif t.startswith("passrole:"):
         service = t.split(":", 1)[1]
         yield from ((q.id, q.id) for q in principals if q.kind == "Role" and _service_trusted(model, q, service))
     elif t.startswith("compute:"):
         label = t.split(":", 1)[1]
-        yield from ((c["id"], c["identity"]) for c in compute
+        yield from ((c["id"], c["identity"]) for c in facts["compute"]
                     if label in c["labels"] and (c["provider"] or "aws") == "aws")
 
 
@@ -192,6 +212,7 @@ def azure_escalations(assignments: list[dict], compute: list[dict]) -> Iterator[
     for a in assignments:
         by_principal.setdefault(a["principal"], []).append((a["scope"], RoleDefinition.from_row(a["role"]),
                                                             a["assignment"]))
+    under = _ScopeIndex(compute)
     for method in (m for m in METHODS if m.target.startswith("azure")):
         op = method.actions[0]
         for principal, grants in by_principal.items():
@@ -201,13 +222,31 @@ def azure_escalations(assignments: list[dict], compute: list[dict]) -> Iterator[
                     yield {"source": principal, "target": principal, "method": method.name, "evidence": sorted(ev)}
                 continue
             label = method.target.split(":", 1)[1]
-            for c in compute:
-                if label not in c["labels"] and not (label == "Function" and "WebApp" in c["labels"]):
+            evidence: dict[int, tuple[dict, list[str]]] = {}
+            for scope, role, aid in grants:
+                if not role.permits(op):
                     continue
-                ev = [aid for scope, role, aid in grants if scope_covers(scope, c["id"]) and role.permits(op)]
-                if ev and c["identity"] != principal:
+                for c in under.covered(scope):
+                    if label in c["labels"] or (label == "Function" and "WebApp" in c["labels"]):
+                        evidence.setdefault(id(c), (c, []))[1].append(aid)
+            for c, ev in evidence.values():
+                if c["identity"] != principal:
                     yield {"source": principal, "target": c["identity"], "method": method.name,
                            "evidence": sorted(ev) + [c["id"]]}
+
+
+class _ScopeIndex:
+    """Azure resources by lower-cased id, sorted, so the ones under a scope are one prefix range."""
+
+    def __init__(self, items: list[dict]):
+        self.items = sorted(items, key=lambda c: c["id"].lower().rstrip("/"))
+        self.keys = [c["id"].lower().rstrip("/") for c in self.items]
+
+    def covered(self, scope: str) -> list[dict]:
+        s = scope.lower().rstrip("/")
+        lo = bisect.bisect_left(self.keys, s)
+        hi = bisect.bisect_left(self.keys, s + "0")   # "0" sorts right after "/": ids under s + "/" end here
+        return [c for c in self.items[lo:hi] if scope_covers(scope, c["id"])]
 
 
 def escalations(graph: Graph, model: IamModel, assume: list[dict], assignments: list[dict]) -> Iterator[dict]:
