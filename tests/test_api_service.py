@@ -66,7 +66,9 @@ def test_findings_chokepoints_assets_and_neighbourhood(graph, neo4j_settings):
     assert client.get("/api/v1/findings", params={"level": "nonsense"}, headers=h).status_code == 400
     assert client.get("/api/v1/findings", params={"limit": 501}, headers=h).status_code == 422
     assert client.get("/api/v1/chokepoints", headers=h).json()["items"][0]["findings"] == 1
-    assert any(r["id"] == "CM-CRED-001" for r in client.get("/api/v1/rules", headers=h).json()["items"])
+    rules_items = client.get("/api/v1/rules", headers=h).json()["items"]
+    cred = next(r for r in rules_items if r["id"] == "CM-CRED-001")
+    assert cred["file"] == "CM-CRED-001.cypher"   # a name, not the server's path
     secret = "arn:aws:secretsmanager:eu-west-1:111:secret:db"
     assert client.get(f"/api/v1/assets/{secret}", headers=h).json()["properties"]["name"] == "db"
     hood = client.get("/api/v1/assets/vm-1/neighborhood", params={"depth": 2}, headers=h).json()

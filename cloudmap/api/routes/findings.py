@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,8 +21,9 @@ Text = Query(None, max_length=500)
 def list_rules(request: Request, key: dict = Depends(reader)) -> dict:
     extra = request.app.state.settings.user_rules_dir
     rules, problems = load_rules([extra] if extra else [])
-    return {"items": [r.summary() | {"description": r.description} for r in rules],
-            "problems": [str(p) for p in problems]}
+    # file names only: where the server keeps its files is none of an API client's business
+    return {"items": [r.summary() | {"file": PurePath(r.file).name, "description": r.description} for r in rules],
+            "problems": [f"{PurePath(p.file).name}:{p.line}: {p.message}" for p in problems]}
 
 
 @router.get("/findings", response_model=Page, summary="Findings, filtered, sorted, cursor-paginated")
