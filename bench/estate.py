@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from cloudmap.graph.kinds import aws, common
 

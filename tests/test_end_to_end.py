@@ -150,9 +150,10 @@ def e2e(_session_graph, neo4j_env, tmp_path_factory):
 def test_public_ip_named_only_on_the_interface_is_attached():
     """describe_network_interfaces may give an auto-assigned public IP only in the interface's own
     Association (moto does); the IP must still be attached, or the VM never looks exposed."""
-    from cloudmap.graph.kinds import aws as k
     from cloudmap.loaders.aws.context import Ctx, Out
     from cloudmap.loaders.aws.ec2 import _interfaces
+
+    from cloudmap.graph.kinds import aws as k
 
     ctx = Ctx(session=None, account_id=ACCOUNT, region=REGION)
     out = Out(ctx)

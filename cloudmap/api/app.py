@@ -14,7 +14,8 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from cloudmap import __version__ as VERSION
 from cloudmap.api import problems
 from cloudmap.api.routes import analyses, assets, findings, health, hunt, keys, queries
-from cloudmap.config import Settings, settings as default_settings
+from cloudmap.config import Settings
+from cloudmap.config import settings as default_settings
 from cloudmap.graph.driver import Graph, connect
 from cloudmap.graph.schema import apply_schema
 from cloudmap.services.analyses import AnalysisRunner

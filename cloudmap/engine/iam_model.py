@@ -109,7 +109,7 @@ class IamModel:
             p.statements = safe_statements([(pid, doc) for pid, doc, _ in policies], m.warn)
             m.principals[p.id] = p
             m.in_account.setdefault(acct or "", []).append(p)
-            for pid, _, via in policies:
+            for pid, _, _via in policies:
                 m.policy_holders.setdefault(pid, set()).add(p.id)
             for g in row["groups"]:
                 m.group_members.setdefault(g, set()).add(p.id)

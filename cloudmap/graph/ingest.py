@@ -17,9 +17,9 @@ import json
 import logging
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
-from functools import lru_cache
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from functools import cache
 
 from neo4j.exceptions import DriverError, Neo4jError
 
@@ -34,14 +34,14 @@ MAX_WARNINGS_KEPT = 200
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _labels(kind: NodeKind) -> str:
     return "".join(f":`{label}`" for label in kind.labels[1:])
 
 
-@lru_cache(maxsize=None)
+@cache
 def node_query(kind: NodeKind) -> str:
     extra = f"SET n{_labels(kind)}\n" if len(kind.labels) > 1 else ""
     # Shared kinds (an image several sources see) carry no scope, so no source's cleanup removes them.
@@ -54,7 +54,7 @@ def node_query(kind: NodeKind) -> str:
             f"RETURN count(n) AS written")
 
 
-@lru_cache(maxsize=None)
+@cache
 def rel_query(kind: RelKind) -> str:
     return (f"UNWIND $rows AS row\n"
             f"MATCH (a:`{kind.source_label}` {{id: row.source}})\n"
@@ -99,7 +99,7 @@ class Sync:
         self.rel_types: dict[str, set[str]] = {}  # scope -> relationship types written in it
 
     # -- context -----------------------------------------------------------------------------------
-    def __enter__(self) -> "Sync":
+    def __enter__(self) -> Sync:
         self._record()
         return self
 
@@ -112,7 +112,7 @@ class Sync:
             self._record_quietly()
         return False
 
-    def scope(self, name: str) -> "Scope":
+    def scope(self, name: str) -> Scope:
         return Scope(self, name)
 
     def warn(self, message: str) -> None:
@@ -199,7 +199,7 @@ class Scope:
     def rels(self, kind: RelKind, rows: Iterable[dict]) -> int:
         return self.sync.write_rels(kind, rows, self.name)
 
-    def __enter__(self) -> "Scope":
+    def __enter__(self) -> Scope:
         if self.sync.progress:
             self.sync.progress(self.name)
         return self

@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cloudmap.graph.driver import Graph
 from cloudmap.services.hunt import json_value
@@ -34,7 +34,7 @@ class AnalysisRunner:
             if running:
                 raise AnalysisBusy(f"analysis {running[0]['id']} is still running")
             job = {"id": f"job-{uuid.uuid4().hex[:12]}", "status": "running",
-                   "started_at": datetime.now(timezone.utc).isoformat(), "finished_at": None,
+                   "started_at": datetime.now(UTC).isoformat(), "finished_at": None,
                    "analysis_id": None, "summary": None, "error": None}
             self.jobs[job["id"]] = job
         threading.Thread(target=self._run, args=(job,), name=f"analysis-{job['id']}", daemon=True).start()
@@ -50,7 +50,7 @@ class AnalysisRunner:
         except Exception as exc:  # noqa: BLE001 - reported in the job, not lost in a thread
             log.error("analysis %s failed: %s", job["id"], type(exc).__name__)
             job.update(status="failed", error=f"{type(exc).__name__}: {str(exc)[:300]}")
-        job["finished_at"] = datetime.now(timezone.utc).isoformat()
+        job["finished_at"] = datetime.now(UTC).isoformat()
 
     def get(self, job_id: str) -> dict | None:
         if job_id in self.jobs:

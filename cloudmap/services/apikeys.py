@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cloudmap.graph.driver import Graph
 from cloudmap.services.hunt import json_value
@@ -38,7 +38,7 @@ def create_key(graph: Graph, name: str, role: str) -> tuple[dict, str]:
     if not isinstance(name, str) or not 0 < len(name.strip()) <= 100:
         raise ApiKeyError("name: 1 to 100 characters")
     key_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_hex(16)
-    record = {"id": key_id, "name": name.strip(), "role": role, "created_at": datetime.now(timezone.utc)}
+    record = {"id": key_id, "name": name.strip(), "role": role, "created_at": datetime.now(UTC)}
     graph.write("CREATE (k:ApiKey {id: $id}) SET k += $props, k.salt = $salt, k.hash = $hash",
                 id=key_id, props={k: v for k, v in record.items() if k != "id"}, salt=salt, hash=_hash(salt, secret))
     return json_value(record), f"cm_{key_id}_{secret}"

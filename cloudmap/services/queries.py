@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -213,7 +213,7 @@ def save_query(graph: Graph, library: dict[str, SavedQuery], meta: dict, query: 
             f"{qid!r} is a shipped query and cannot be changed; save a copy under another id")
     q = build(meta, (query or "").strip().rstrip(";"), "query")
     check_read_only(graph, q.query, {k: v.get("default") for k, v in q.params.items()})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     props = {"title": q.title, "description": q.description, "tags": q.tags, "params": json.dumps(q.params),
              "query": q.query, "updated_at": now}
     if create:

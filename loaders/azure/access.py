@@ -3,11 +3,12 @@ assignments, the principals they name)."""
 
 from __future__ import annotations
 
-from cloudmap.graph.kinds import azure as K
 from cloudmap.loaders.azure import ids
 from cloudmap.loaders.azure.builtin_roles import builtin_row
 from cloudmap.loaders.azure.plan import Plan, Res, as_list, get, handles, scope_name
 from cloudmap.loaders.tags import classify_tags, tags_list
+
+from cloudmap.graph.kinds import azure as K
 
 ENTRA_KINDS = {"user": K.ENTRA_USER, "group": K.ENTRA_GROUP, "serviceprincipal": K.ENTRA_SP}
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-
-from cloudmap.cli.common import EXIT_ERROR, Format, fail, info, open_graph, output, print_json
-from cloudmap.config import settings
 from cloudmap.loaders.azure.exports import read_export
 from cloudmap.loaders.azure.load import known_principals, write_plan
 from cloudmap.loaders.azure.plan import AzureInputError
 from cloudmap.loaders.azure.resource_graph import AzureAccessError, fetch
 from cloudmap.loaders.azure.transform import build_plan
+
+from cloudmap.cli.common import EXIT_ERROR, Format, fail, info, open_graph, output, print_json
+from cloudmap.config import settings
 
 
 def azure(

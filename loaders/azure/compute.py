@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from cloudmap.graph.kinds import azure as K
-from cloudmap.graph.kinds.common import CONTAINER_IMAGE, RUNS_IMAGE
 from cloudmap.loaders.azure import ids
 from cloudmap.loaders.azure.plan import Plan, Res, as_list, get, handles, scope_name
+
+from cloudmap.graph.kinds import azure as K
+from cloudmap.graph.kinds.common import CONTAINER_IMAGE, RUNS_IMAGE
 
 
 def _os(profile: dict) -> str | None:

@@ -3,9 +3,10 @@ rules, Cosmos DB accounts."""
 
 from __future__ import annotations
 
-from cloudmap.graph.kinds import azure as K
 from cloudmap.loaders.azure import ids
 from cloudmap.loaders.azure.plan import Plan, Res, as_list, get, handles, scope_name
+
+from cloudmap.graph.kinds import azure as K
 
 ALL_IPS = ("0.0.0.0", "255.255.255.255")
 AZURE_SERVICES = ("0.0.0.0", "0.0.0.0")  # the portal's "Allow Azure services" rule
@@ -84,7 +85,7 @@ def cosmos(plan: Plan, res: Res) -> None:
 
 def resolve_sql(plan: Plan) -> None:
     """Firewall rules onto their server; a database shares its server's network and auth facts."""
-    for server, (scope, row) in plan.nodes[K.SQL_SERVER].items():
+    for server, (_scope, row) in plan.nodes[K.SQL_SERVER].items():
         rules = plan.sql_firewall.get(server, [])
         row.update(firewall_ranges=sorted(f"{start}-{end}" for _, start, end in rules),
                    firewall_allows_all=any((s, e) == ALL_IPS for _, s, e in rules),

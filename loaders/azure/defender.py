@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from cloudmap.graph.kinds.common import HAS_VULNERABILITY, VULNERABILITY
 from cloudmap.loaders.azure import ids
 from cloudmap.loaders.azure.plan import Plan, Res, as_list, get, handles, scope_name
+
+from cloudmap.graph.kinds.common import HAS_VULNERABILITY, VULNERABILITY
 
 CVE = re.compile(r"(CVE-\d{4}-\d{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3})", re.IGNORECASE)
 SEVERITIES = ("critical", "high", "medium", "low")

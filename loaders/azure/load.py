@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from cloudmap.loaders.azure.plan import Plan
+
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
-from cloudmap.loaders.azure.plan import Plan
 
 
 def known_principals(graph: Graph):

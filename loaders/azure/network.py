@@ -3,9 +3,10 @@ NICs, public IPs, load balancers, application gateways, Azure Firewall and Basti
 
 from __future__ import annotations
 
-from cloudmap.graph.kinds import azure as K
 from cloudmap.loaders.azure import ids
 from cloudmap.loaders.azure.plan import Plan, Res, as_list, get, handles, scope_name
+
+from cloudmap.graph.kinds import azure as K
 
 # The six rules Azure adds to every NSG (priority, name, direction, action, source, destination).
 DEFAULT_RULES = (

@@ -9,16 +9,18 @@ SQL firewall rules, principals named by role assignments) are collected and reso
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from cloudmap.loaders.azure import ids
+from cloudmap.loaders.tags import classify_tags, tags_list
 
 from cloudmap.graph.kinds import azure as K
 from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES
 from cloudmap.graph.model import NodeKind, RelKind
-from cloudmap.loaders.azure import ids
-from cloudmap.loaders.tags import classify_tags, tags_list
 
-HANDLERS: dict[str, Callable[["Plan", "Res"], None]] = {}
+HANDLERS: dict[str, Callable[[Plan, Res], None]] = {}
 
 
 def handles(*types: str):

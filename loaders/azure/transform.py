@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from cloudmap.loaders.azure import access, compute, data, defender, network  # noqa: F401 - register handlers
 from cloudmap.loaders.azure.plan import HANDLERS, AzureInputError, Plan, Res

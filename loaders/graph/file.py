@@ -149,7 +149,7 @@ def plan(graph: Graph, spec: GraphFile, path: Path) -> tuple[dict[NodeKind, list
         kinds.append(_kind_for(node, where, known, custom))
     node_rows: dict[NodeKind, list[dict]] = defaultdict(list)
     labels_of: dict[str, set[str]] = {}
-    for i, (node, kind) in enumerate(zip(spec.nodes, kinds)):
+    for i, (node, kind) in enumerate(zip(spec.nodes, kinds, strict=True)):
         kind = custom.get(node.kind, kind)
         row = {**node.properties, "id": node.id}
         if kind.is_asset:

@@ -245,7 +245,7 @@ def role(a: Aws, r: Resource) -> None:
     rid = a.asset(k.ROLE, r, name=v.get("name"), region="global", arn=v.get("arn"), path=v.get("path"),
                   trust_policy=_doc(v.get("assume_role_policy")), max_session_duration=v.get("max_session_duration"),
                   principal_id=v.get("unique_id"))
-    for n, inline in enumerate(v.get("inline_policy") or []):
+    for inline in v.get("inline_policy") or []:
         if inline.get("name"):
             pid = f"aws:inline-policy:{rid}:{inline['name']}"
             a.b.node(k.POLICY, {"id": pid, "name": inline["name"], "provider": "aws", "account_id": a.account,
