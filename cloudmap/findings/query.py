@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections import defaultdict
 
 from cloudmap.graph.driver import Graph
 from cloudmap.rules.loader import LEVELS
 from cloudmap.rules.scoring import level_rank
+from cloudmap.services.paging import CursorError, cut_page, decode_cursor, encode_cursor
 
 SORTS = {"score": ("f.score", "DESC"), "first_seen": ("f.first_seen", "DESC"), "last_seen": ("f.last_seen", "DESC"),
          "rule": ("f.rule_id", "ASC")}
@@ -20,17 +20,19 @@ class QueryError(ValueError):
 
 
 def _encode_cursor(value, fid: str) -> str:
-    if hasattr(value, "iso_format"):
+    if hasattr(value, "iso_format"):   # a datetime sort key travels as text and is compared as a datetime
         value = {"dt": value.iso_format()}
-    return base64.urlsafe_b64encode(json.dumps([value, fid]).encode()).decode()
+    return encode_cursor([value, fid])
 
 
 def _decode_cursor(cursor: str):
     try:
-        value, fid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return value, str(fid)
-    except (ValueError, TypeError) as exc:
-        raise QueryError(f"cursor {cursor[:40]!r} is not valid") from exc
+        value, fid = decode_cursor(cursor, 2)
+    except CursorError as exc:
+        raise QueryError(str(exc)) from None
+    if isinstance(value, dict) and not isinstance(value.get("dt"), str):
+        raise QueryError(f"cursor {cursor[:40]!r} is not valid")
+    return value, str(fid)
 
 
 def finding_view(props: dict) -> dict:
@@ -99,12 +101,12 @@ def list_findings(graph: Graph, *, level=None, rule=None, status="open", account
         params["cv"] = value["dt"] if isinstance(value, dict) else value
         params["cid"] = fid
         where.append(f"({key} {cmp} {v} OR ({key} = {v} AND f.id > $cid))")
+    # Sort and cut on the keys first, then project only the page's findings.
     query = (f"MATCH (f:Finding) {'WHERE ' + ' AND '.join(where) if where else ''} "
-             f"RETURN f {{.*}} AS f, {key} AS k ORDER BY {key} {direction}, f.id ASC LIMIT $limit")
-    rows = graph.read(query, **params, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = _encode_cursor(rows[-1]["k"], rows[-1]["f"]["id"]) if more and rows else None
+             f"WITH f ORDER BY {key} {direction}, f.id ASC LIMIT $limit "
+             f"RETURN f {{.*}} AS f, {key} AS k")
+    rows, more = cut_page(graph.read(query, **params, limit=limit + 1), limit)
+    next_cursor = _encode_cursor(rows[-1]["k"], rows[-1]["f"]["id"]) if more else None
     return [finding_view(r["f"]) for r in rows], next_cursor
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 from cloudmap.graph.driver import Graph
 from cloudmap.services.hunt import GraphCollector, json_value
+from cloudmap.services.paging import CursorError, cut_page, decode_cursor, encode_cursor
 
 MAX_NEIGHBOURS = 500
 _LABEL = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
@@ -14,17 +12,6 @@ _LABEL = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
 
 class AssetError(ValueError):
     """A filter or cursor that is not valid; the message names it."""
-
-
-def _cursor(asset_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([asset_id]).encode()).decode()
-
-
-def _uncursor(cursor: str) -> str:
-    try:
-        return str(json.loads(base64.urlsafe_b64decode(cursor.encode()))[0])
-    except (ValueError, TypeError, IndexError):
-        raise AssetError(f"cursor {cursor[:40]!r} is not valid") from None
 
 
 def search_assets(graph: Graph, *, q: str | None = None, label: str | None = None, tag: str | None = None,
@@ -49,14 +36,15 @@ def search_assets(graph: Graph, *, q: str | None = None, label: str | None = Non
         params["account"] = account
     if cursor:
         where.append("a.id > $after")
-        params["after"] = _uncursor(cursor)
+        try:
+            params["after"] = str(decode_cursor(cursor, 1)[0])
+        except CursorError as exc:
+            raise AssetError(str(exc)) from None
     query = (f"MATCH (a:Asset) {'WHERE ' + ' AND '.join(where) if where else ''} "
              "RETURN a.id AS id, a.name AS name, labels(a) AS labels, a.provider AS provider, "
              "a.account_id AS account_id, a.region AS region, a.tags AS tags ORDER BY a.id LIMIT $limit")
-    rows = graph.read(query, **params)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [{k: json_value(v) for k, v in r.items()} for r in rows], (_cursor(rows[-1]["id"]) if more and rows else None)
+    rows, more = cut_page(graph.read(query, **params), limit)
+    return [{k: json_value(v) for k, v in r.items()} for r in rows], (encode_cursor([rows[-1]["id"]]) if more else None)
 
 
 def get_asset(graph: Graph, asset_id: str) -> dict | None:

@@ -40,10 +40,7 @@ def transform_lambda(raw: dict, ctx: Ctx) -> Out:
                   url_auth_type=url.get("AuthType"), public=bool(url) and url.get("AuthType") == "NONE",
                   vpc_id=vpc.get("VpcId") or None)
         out.rel(k.USES_IDENTITY, arn, fn.get("Role"), via="lambda-role")
-        for subnet in vpc.get("SubnetIds", []):
-            out.rel(k.IN_SUBNET, arn, ctx.ec2_arn("subnet", subnet))
-        for sg in vpc.get("SecurityGroupIds", []):
-            out.rel(k.SG_APPLIES_TO, ctx.ec2_arn("security-group", sg), arn)
+        out.placed(arn, vpc.get("SubnetIds", []), vpc.get("SecurityGroupIds", []))
     return out
 
 
@@ -65,10 +62,7 @@ def transform_eks(raw: dict, ctx: Ctx) -> Out:
                   public_cidrs=(vpc.get("publicAccessCidrs") or ["0.0.0.0/0"]) if public else [],
                   version=cl.get("version"), status=cl.get("status"), role_arn=cl.get("roleArn"))
         out.rel(k.USES_IDENTITY, cl["arn"], cl.get("roleArn"), via="cluster-role")
-        for subnet in vpc.get("subnetIds", []):
-            out.rel(k.IN_SUBNET, cl["arn"], ctx.ec2_arn("subnet", subnet))
-        for sg in {*vpc.get("securityGroupIds", []), vpc.get("clusterSecurityGroupId")} - {None}:
-            out.rel(k.SG_APPLIES_TO, ctx.ec2_arn("security-group", sg), cl["arn"])
+        out.placed(cl["arn"], vpc.get("subnetIds", []), [*vpc.get("securityGroupIds", []), vpc.get("clusterSecurityGroupId")])
     return out
 
 

@@ -117,6 +117,13 @@ class Out:
         if source and target:
             self.rels[kind].append({"source": source, "target": target, **props})
 
+    def placed(self, arn: str, subnets: Iterable[str | None] = (), security_groups: Iterable[str | None] = ()) -> None:
+        """A resource's network placement: the subnets it sits in, the security groups on it (ids)."""
+        for subnet in {s for s in subnets if s}:
+            self.rel(k.IN_SUBNET, arn, self.ctx.ec2_arn("subnet", subnet))
+        for sg in {g for g in security_groups if g}:
+            self.rel(k.SG_APPLIES_TO, self.ctx.ec2_arn("security-group", sg), arn)
+
     def has(self, kind: NodeKind, ident: str | None) -> bool:
         return ident in self.nodes.get(kind, {})
 

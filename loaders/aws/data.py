@@ -100,8 +100,7 @@ def transform_rds(raw: dict, ctx: Ctx) -> Out:
         out.asset(k.RDS_CLUSTER, arn, db["DBClusterIdentifier"], tag_dict(db.get("TagList")), **_db_common(ctx, db),
                   port=db.get("Port"), endpoint=db.get("Endpoint"), status=db.get("Status"),
                   subnet_group=db.get("DBSubnetGroup"))
-        for sg in db.get("VpcSecurityGroups", []):
-            out.rel(k.SG_APPLIES_TO, ctx.ec2_arn("security-group", sg["VpcSecurityGroupId"]), arn)
+        out.placed(arn, security_groups=[sg.get("VpcSecurityGroupId") for sg in db.get("VpcSecurityGroups", [])])
         out.rel(k.ENCRYPTED_WITH, arn, kms_key_arn(ctx, db.get("KmsKeyId")))
     for db in raw["instances"]:
         arn = db["DBInstanceArn"]
@@ -110,10 +109,8 @@ def transform_rds(raw: dict, ctx: Ctx) -> Out:
         out.asset(k.RDS_INSTANCE, arn, db["DBInstanceIdentifier"], tag_dict(db.get("TagList")), **_db_common(ctx, db),
                   port=endpoint.get("Port") or db.get("DbInstancePort"), endpoint=endpoint.get("Address"),
                   status=db.get("DBInstanceStatus"), subnet_group=group.get("DBSubnetGroupName"))
-        for sg in db.get("VpcSecurityGroups", []):
-            out.rel(k.SG_APPLIES_TO, ctx.ec2_arn("security-group", sg["VpcSecurityGroupId"]), arn)
-        for subnet in group.get("Subnets", []):
-            out.rel(k.IN_SUBNET, arn, ctx.ec2_arn("subnet", subnet["SubnetIdentifier"]))
+        out.placed(arn, [s.get("SubnetIdentifier") for s in group.get("Subnets", [])],
+                   [sg.get("VpcSecurityGroupId") for sg in db.get("VpcSecurityGroups", [])])
         if db.get("DBClusterIdentifier"):
             out.rel(k.CLUSTER_CONTAINS_DB, ctx.arn("rds", f"cluster:{db['DBClusterIdentifier']}"), arn)
         out.rel(k.ENCRYPTED_WITH, arn, kms_key_arn(ctx, db.get("KmsKeyId")))

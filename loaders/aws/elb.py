@@ -39,8 +39,7 @@ def transform_classic(raw: dict, ctx: Ctx) -> Out:
         ports = sorted({str(li["InstancePort"]) for li in listeners}, key=int)
         for inst in lb.get("Instances", []):
             out.rel(k.ROUTES_TO_TARGET, arn, ctx.ec2_arn("instance", inst["InstanceId"]), ports=ports)
-        for sg in lb.get("SecurityGroups", []):
-            out.rel(k.SG_APPLIES_TO, ctx.ec2_arn("security-group", sg), arn)
+        out.placed(arn, security_groups=lb.get("SecurityGroups", []))
     return out
 
 
@@ -88,10 +87,7 @@ def transform_v2(raw: dict, ctx: Ctx) -> Out:
         for target_id, route in routes.items():
             out.rel(k.ROUTES_TO_TARGET, arn, target_id, ports=sorted(route["ports"], key=int),
                     target_groups=sorted(route["groups"]))
-        for sg in lb.get("SecurityGroups", []):
-            out.rel(k.SG_APPLIES_TO, ctx.ec2_arn("security-group", sg), arn)
-        for az in lb.get("AvailabilityZones", []):
-            out.rel(k.IN_SUBNET, arn, ctx.ec2_arn("subnet", az["SubnetId"]) if az.get("SubnetId") else None)
+        out.placed(arn, [az.get("SubnetId") for az in lb.get("AvailabilityZones", [])], lb.get("SecurityGroups", []))
     return out
 
 
