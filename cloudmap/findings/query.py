@@ -100,9 +100,11 @@ def list_findings(graph: Graph, *, level=None, rule=None, status="open", account
         v = "datetime($cv)" if isinstance(value, dict) else "$cv"
         params["cv"] = value["dt"] if isinstance(value, dict) else value
         params["cid"] = fid
-        where.append(f"({key} {cmp} {v} OR ({key} = {v} AND f.id > $cid))")
-    # Sort and cut on the keys first, then project only the page's findings.
-    query = (f"MATCH (f:Finding) {'WHERE ' + ' AND '.join(where) if where else ''} "
+        # the first, sargable half lets the sort key's index start the scan at the cursor
+        where.append(f"{key} {cmp}= {v} AND NOT ({key} = {v} AND f.id <= $cid)")
+    # `IS NOT NULL` lets the planner read the sort key's index in order and stop after one page;
+    # sorting and cutting before projecting keeps the other findings' properties unread.
+    query = (f"MATCH (f:Finding) WHERE {' AND '.join([f'{key} IS NOT NULL', *where])} "
              f"WITH f ORDER BY {key} {direction}, f.id ASC LIMIT $limit "
              f"RETURN f {{.*}} AS f, {key} AS k")
     rows, more = cut_page(graph.read(query, **params, limit=limit + 1), limit)

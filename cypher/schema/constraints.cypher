@@ -20,6 +20,11 @@ CREATE INDEX asset_account IF NOT EXISTS FOR (n:Asset) ON (n.account_id);
 CREATE INDEX asset_provider IF NOT EXISTS FOR (n:Asset) ON (n.provider);
 CREATE INDEX finding_level IF NOT EXISTS FOR (n:Finding) ON (n.level);
 CREATE INDEX finding_rule IF NOT EXISTS FOR (n:Finding) ON (n.rule_id);
-CREATE INDEX finding_status_score IF NOT EXISTS FOR (n:Finding) ON (n.status, n.score);
+// single-key indexes that hand findings pages over already sorted (a (status, score) index cannot:
+// the planner seeks it and then sorts every open finding)
+DROP INDEX finding_status_score IF EXISTS;
+CREATE INDEX finding_score IF NOT EXISTS FOR (n:Finding) ON (n.score);
+CREATE INDEX finding_first_seen IF NOT EXISTS FOR (n:Finding) ON (n.first_seen);
+CREATE INDEX finding_last_seen IF NOT EXISTS FOR (n:Finding) ON (n.last_seen);
 CREATE INDEX sync_started IF NOT EXISTS FOR (n:Sync) ON (n.started_at);
 CREATE FULLTEXT INDEX asset_search IF NOT EXISTS FOR (n:Asset) ON EACH [n.id, n.name];
