@@ -8,8 +8,9 @@ reader API key, and for each scenario sends threads x requests requests (each th
 keep-alive connection), printing one JSON line per scenario: p50/p95/p99 latency, throughput,
 errors. The last line has the peak RSS of the API server and of Neo4j (local server only).
 
-Scenarios: the first findings page (`GET /findings?limit=50`), a later page (the cursor reached by
-following `--page` pages), and a saved query (`POST /queries/<id>/run`).
+Scenarios: the first findings page (`GET /findings?limit=50`, summaries), the same page with
+`view=full` (paths, factors, remediation), a later page (the cursor reached by following `--page`
+pages), and a saved query (`POST /queries/<id>/run`).
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def run(assets: int, threads: int, requests: int, page: int, query_id: str, wipe
                 cursor, page_no = later_cursor(client, page)
             scenarios = {
                 "findings_first_page": lambda c: c.get("/findings", params={"limit": 50}),
+                "findings_first_page_full": lambda c: c.get("/findings", params={"limit": 50, "view": "full"}),
                 f"findings_page_{page_no}": lambda c: c.get("/findings", params={"limit": 50, "cursor": cursor}),
                 f"saved_query_{query_id}": lambda c: c.post(f"/queries/{query_id}/run", json={}),
             }

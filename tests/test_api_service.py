@@ -60,9 +60,15 @@ def test_findings_chokepoints_assets_and_neighbourhood(graph, neo4j_settings):
     client, keys = api_client(graph, neo4j_settings)
     h = keys["reader"]
     page = client.get("/api/v1/findings", params={"limit": 1}, headers=h).json()
-    assert page["items"][0]["rule_id"] == "CM-CRED-001"
-    finding = client.get(f"/api/v1/findings/{page['items'][0]['id']}", headers=h).json()
+    summary = page["items"][0]
+    assert summary["rule_id"] == "CM-CRED-001" and "path" not in summary and "factors" not in summary
+    assert summary["entry"] == {"id": "vm-1", "name": "vm-1", "labels": ["AWSInstance", "Asset", "VirtualMachine"]}
+    finding = client.get(f"/api/v1/findings/{summary['id']}", headers=h).json()
     assert {n["id"] for n in finding["path"]["nodes"]} >= {"internet", "vm-1"}
+    full = client.get("/api/v1/findings", params={"limit": 1, "view": "full"}, headers=h).json()["items"][0]
+    assert full["path"]["relationships"] == finding["path"]["relationships"] and full["factors"]
+    assert {k: full[k] for k in summary} == summary   # a summary is the full item without the heavy parts
+    assert client.get("/api/v1/findings", params={"view": "everything"}, headers=h).status_code == 422
     assert client.get("/api/v1/findings", params={"level": "nonsense"}, headers=h).status_code == 400
     assert client.get("/api/v1/findings", params={"limit": 501}, headers=h).status_code == 422
     assert client.get("/api/v1/chokepoints", headers=h).json()["items"][0]["findings"] == 1

@@ -35,25 +35,40 @@ def _decode_cursor(cursor: str):
     return value, str(fid)
 
 
-def finding_view(props: dict) -> dict:
-    """A :Finding node's properties as the documented JSON shape."""
-    path = json.loads(props.get("path") or '{"nodes": [], "relationships": []}')
-    by_id = {n["id"]: n for n in path["nodes"]}
+VIEWS = ("full", "summary")
+# What a summary carries: everything but the path, the score's factors, remediation and ATT&CK.
+SUMMARY_PROPS = ("id", "rule_id", "title", "level", "score", "severity", "status", "risk_factors", "evidence",
+                 "hops", "entry_id", "entry_name", "entry_labels", "target_id", "target_name", "target_labels",
+                 "first_seen", "last_seen", "resolved_at", "analysis_id")
+
+
+def _iso(value):
+    return value.iso_format() if hasattr(value, "iso_format") else value
+
+
+def finding_view(props: dict, view: str = "full") -> dict:
+    """A :Finding node's properties as the documented JSON shape (JSON-native values only)."""
+    full = view == "full"
+    path = json.loads(props.get("path") or '{"nodes": [], "relationships": []}') if full else None
+    by_id = {n["id"]: n for n in path["nodes"]} if full else {}
 
     def end(key: str) -> dict:
-        node = by_id.get(props.get(f"{key}_id"), {})
-        return {"id": props.get(f"{key}_id"), "name": props.get(f"{key}_name"), "labels": node.get("labels", [])}
+        labels = props.get(f"{key}_labels") or by_id.get(props.get(f"{key}_id"), {}).get("labels", [])
+        return {"id": props.get(f"{key}_id"), "name": props.get(f"{key}_name"), "labels": list(labels)}
 
-    return {
+    out = {
         "id": props["id"], "rule_id": props.get("rule_id"), "title": props.get("title"),
         "level": props.get("level"), "score": props.get("score"), "severity": props.get("severity"),
-        "status": props.get("status"), "risk_factors": props.get("risk_factors") or [],
-        "factors": json.loads(props.get("factors") or "[]"), "evidence": json.loads(props.get("evidence") or "{}"),
-        "entry": end("entry"), "target": end("target"), "path": path, "hops": props.get("hops"),
-        "remediation": props.get("remediation"), "attack": props.get("attack") or [],
-        "first_seen": props.get("first_seen"), "last_seen": props.get("last_seen"),
-        "resolved_at": props.get("resolved_at"), "analysis_id": props.get("analysis_id"),
+        "status": props.get("status"), "risk_factors": list(props.get("risk_factors") or []),
+        "evidence": json.loads(props.get("evidence") or "{}"),
+        "entry": end("entry"), "target": end("target"), "hops": props.get("hops"),
+        "first_seen": _iso(props.get("first_seen")), "last_seen": _iso(props.get("last_seen")),
+        "resolved_at": _iso(props.get("resolved_at")), "analysis_id": props.get("analysis_id"),
     }
+    if full:
+        out.update({"factors": json.loads(props.get("factors") or "[]"), "path": path,
+                    "remediation": props.get("remediation"), "attack": list(props.get("attack") or [])})
+    return out
 
 
 def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str], dict]:
@@ -85,11 +100,14 @@ def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str
 
 
 def list_findings(graph: Graph, *, level=None, rule=None, status="open", account=None, asset=None,
-                  risk_factor=None, sort="score", limit=50, cursor=None) -> tuple[list[dict], str | None]:
+                  risk_factor=None, sort="score", limit=50, cursor=None, view="full") -> tuple[list[dict], str | None]:
     """A page of findings and the cursor of the next page (None at the end). Keyset paging: stable
-    while findings are added. ``level`` is one level or a list; ``status`` open, resolved or all."""
+    while findings are added. ``level`` is one level or a list; ``status`` open, resolved or all;
+    ``view`` full (with the path) or summary."""
     if sort not in SORTS:
         raise QueryError(f"sort {sort!r}: use one of {', '.join(SORTS)}")
+    if view not in VIEWS:
+        raise QueryError(f"view {view!r}: use full or summary")
     if not isinstance(limit, int) or not 1 <= limit <= 10_000:
         raise QueryError(f"limit {limit!r}: use 1..10000")
     where, params = _filters(level, rule, status, account, asset, risk_factor)
@@ -106,10 +124,10 @@ def list_findings(graph: Graph, *, level=None, rule=None, status="open", account
     # sorting and cutting before projecting keeps the other findings' properties unread.
     query = (f"MATCH (f:Finding) WHERE {' AND '.join([f'{key} IS NOT NULL', *where])} "
              f"WITH f ORDER BY {key} {direction}, f.id ASC LIMIT $limit "
-             f"RETURN f {{.*}} AS f, {key} AS k")
+             f"RETURN f {{{'.*' if view == 'full' else ', '.join('.' + p for p in SUMMARY_PROPS)}}} AS f, {key} AS k")
     rows, more = cut_page(graph.read(query, **params, limit=limit + 1), limit)
     next_cursor = _encode_cursor(rows[-1]["k"], rows[-1]["f"]["id"]) if more else None
-    return [finding_view(r["f"]) for r in rows], next_cursor
+    return [finding_view(r["f"], view) for r in rows], next_cursor
 
 
 def count_findings(graph: Graph, *, min_level: str, **filters) -> int:

@@ -62,8 +62,8 @@ def finding_row(match: Match, scored: dict) -> dict:
         "risk_factors": sorted(set(rule.risk_factors) | set(scored["risk_factors"])),
         "factors": json.dumps(scored["factors"]), "evidence": json.dumps(match.evidence, default=str),
         "path": json.dumps(path, default=str), "hops": match.hops,
-        "entry_id": match.entry["id"], "entry_name": match.entry["name"],
-        "target_id": match.target["id"], "target_name": match.target["name"],
+        "entry_id": match.entry["id"], "entry_name": match.entry["name"], "entry_labels": match.entry["labels"],
+        "target_id": match.target["id"], "target_name": match.target["name"], "target_labels": match.target["labels"],
         "account_ids": sorted({n["account_id"] for n in match.nodes if n.get("account_id")}),
         "remediation": rule.remediation, "attack": list(rule.attack),
     }

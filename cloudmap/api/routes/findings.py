@@ -4,6 +4,7 @@ from pathlib import PurePath
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from cloudmap.api.auth import reader
 from cloudmap.api.models import MAX_PAGE, Page
@@ -32,15 +33,19 @@ def list_findings(request: Request, key: dict = Depends(reader),
                   rule: str | None = Text, status: Literal["open", "resolved", "all"] = "open",
                   account: str | None = Text, asset: str | None = Text, risk_factor: str | None = Text,
                   sort: Literal["score", "first_seen", "last_seen", "rule"] = "score",
-                  limit: int = Query(50, ge=1, le=MAX_PAGE), cursor: str | None = Query(None, max_length=2000)) -> dict:
+                  limit: int = Query(50, ge=1, le=MAX_PAGE), cursor: str | None = Query(None, max_length=2000),
+                  view: Literal["summary", "full"] = Query(
+                      "summary", description="summary, or full: with the path, score factors, remediation")
+                  ) -> JSONResponse:
     levels = [lv.strip() for lv in level.split(",") if lv.strip()] if level else None
     try:
         items, next_cursor = findings.list_findings(
             graph(request), level=levels, rule=rule, status=status, account=account, asset=asset,
-            risk_factor=risk_factor, sort=sort, limit=limit, cursor=cursor)
+            risk_factor=risk_factor, sort=sort, limit=limit, cursor=cursor, view=view)
     except findings.QueryError as exc:
         raise Problem(400, str(exc)) from None
-    return {"items": json_value(items), "next_cursor": next_cursor}
+    # items are JSON-native already: answer directly rather than re-validate every nested path
+    return JSONResponse({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/findings/{finding_id}", summary="One finding with its attack path in graph form",
