@@ -1,6 +1,6 @@
 """API latency and throughput under concurrent load, through the real `cloudmap serve` on loopback.
 
-    python -m bench.api_latency --assets 1000 --threads 8 --requests 100
+    python -m bench.api_latency --assets 1000 --threads 1 8 --requests 100
 
 Loads the synthetic estate of bench/estate.py through the ingestion core, runs the analysis (derive,
 rules, findings), starts `cloudmap serve` in a subprocess on a free 127.0.0.1 port with a fresh
@@ -135,7 +135,7 @@ def percentiles(latencies: list[float]) -> dict:
             "p99_ms": round(cuts[98] * 1000, 1), "max_ms": round(max(latencies) * 1000, 1)}
 
 
-def run(assets: int, threads: int, requests: int, page: int, query_id: str, wipe: bool) -> None:
+def run(assets: int, threads: list[int], requests: int, page: int, query_id: str, wipe: bool) -> None:
     with bench_server() as (cfg, server), tempfile.TemporaryDirectory(prefix="cloudmap-apibench-") as tmp:
         graph = connect(cfg)
         apply_schema(graph)
@@ -161,13 +161,14 @@ def run(assets: int, threads: int, requests: int, page: int, query_id: str, wipe
                 f"findings_page_{page_no}": lambda c: c.get("/findings", params={"limit": 50, "cursor": cursor}),
                 f"saved_query_{query_id}": lambda c: c.post(f"/queries/{query_id}/run", json={}),
             }
-            for name, send in scenarios.items():
-                with httpx.Client(base_url=base, headers=headers, timeout=60) as warm:
-                    body = send(warm).raise_for_status().json()  # warm-up; a broken scenario stops here
-                rec = load(base, headers, send, threads, requests)
-                size = len(body["items"]) if "items" in body else body["row_count"]
-                print(json.dumps({"scenario": name, "assets": assets, "threads": threads, "result_rows": size, **rec}),
-                      flush=True)
+            for n_threads in threads:
+                for name, send in scenarios.items():
+                    with httpx.Client(base_url=base, headers=headers, timeout=60) as warm:
+                        body = send(warm).raise_for_status().json()  # warm-up; a broken scenario stops here
+                    rec = load(base, headers, send, n_threads, requests)
+                    size = len(body["items"]) if "items" in body else body["row_count"]
+                    print(json.dumps({"scenario": name, "assets": assets, "threads": n_threads, "result_rows": size,
+                                      **rec}), flush=True)
             print(json.dumps({"phase": "memory", "api_server_peak_rss_mb": round(hwm_mb(proc.pid)),
                               "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}),
                   flush=True)
@@ -185,13 +186,13 @@ def main() -> None:
     logging.getLogger("neo4j").setLevel(logging.ERROR)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--assets", type=int, default=1000)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--threads", type=int, nargs="+", default=[8], help="concurrent clients (several: one pass each)")
     ap.add_argument("--requests", type=int, default=100, help="requests per thread and scenario")
     ap.add_argument("--page", type=int, default=10, help="the later findings page to measure")
     ap.add_argument("--query", default="internet-exposed-vms", help="the saved query to run")
     ap.add_argument("--wipe", action="store_true", help="empty the database of NEO4J_URI first if it holds a graph")
     args = ap.parse_args()
-    if not 1 <= args.threads <= 64 or not 1 <= args.requests <= 10_000:
+    if not all(1 <= t <= 64 for t in args.threads) or not 1 <= args.requests <= 10_000:
         ap.error("--threads must be 1..64 and --requests 1..10000")
     run(args.assets, args.threads, args.requests, args.page, args.query, args.wipe)
 

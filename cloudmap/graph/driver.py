@@ -38,6 +38,13 @@ class Graph:
                                                   routing_=RoutingControl.READ)
         return [r.data() for r in records]
 
+    def read_values(self, query: str, **params: Any) -> list[dict]:
+        """``read`` for queries that return plain values only (no nodes, relationships or paths):
+        skips the driver's per-value export, which dominates hot list endpoints."""
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database,
+                                                  routing_=RoutingControl.READ)
+        return [dict(r) for r in records]
+
     def write(self, query: str, **params: Any) -> list[dict]:
         records, _, _ = self.driver.execute_query(query, params, database_=self.database,
                                                   routing_=RoutingControl.WRITE)
