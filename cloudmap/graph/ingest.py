@@ -23,12 +23,12 @@ from functools import cache
 
 from neo4j.exceptions import DriverError, Neo4jError
 
+from cloudmap.config import DEFAULT_BATCH
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.model import NodeKind, RelKind, RowError, validate_row
 
 log = logging.getLogger("cloudmap.ingest")
 
-DEFAULT_BATCH = 2000    # rows per write transaction; `python -m bench.ingest --batch-sizes ...` compares sizes
 DELETE_BATCH = 5000
 MAX_WARNINGS_KEPT = 200
 
