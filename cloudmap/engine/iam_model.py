@@ -107,13 +107,16 @@ class IamModel:
                           safe_statements(row["pb"], m.warn) if row["pb"] else None,
                           scp_statements.get(acct), row["trust"], _decisions=decisions, _by_action=by_action)
             p.statements = safe_statements([(pid, doc) for pid, doc, _ in policies], m.warn)
-            m.principals[p.id] = p
-            m.in_account.setdefault(acct or "", []).append(p)
+            m.add(p)
             for pid, _, _via in policies:
                 m.policy_holders.setdefault(pid, set()).add(p.id)
             for g in row["groups"]:
                 m.group_members.setdefault(g, set()).add(p.id)
         return m
+
+    def add(self, p: Principal) -> None:
+        self.principals[p.id] = p
+        self.in_account.setdefault(p.account_id or "", []).append(p)
 
     def candidates(self, resource_policy: tuple[Statement, ...] | None, resource_account: str) -> list[Principal]:
         """The principals that could be allowed on a resource: across accounts access needs a
