@@ -66,6 +66,21 @@ def _zip() -> bytes:
     return buf.getvalue()
 
 
+def internet_vpc(ec2) -> tuple[str, str, str, str, str]:
+    """10.0.0.0/16 with a public subnet 10.0.1.0/24 (route table sending 0.0.0.0/0 to an attached
+    internet gateway) and a private 10.0.2.0/24 left on the main route table, both in us-east-1a.
+    Returns (vpc, public subnet, private subnet, internet gateway, public route table) ids."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=rt, SubnetId=public)
+    return vpc, public, private, igw, rt
+
+
 def build_estate(session: boto3.Session, moto_api: str = MOTO_API) -> dict:
     """Create the estate; returns the ids and names the tests assert on."""
     def c(service: str, region: str = REGION):
@@ -108,17 +123,10 @@ def build_estate(session: boto3.Session, moto_api: str = MOTO_API) -> dict:
     e["scp"] = scp["Arn"]
 
     # -- network -----------------------------------------------------------------------------------
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    vpc, public, private, igw, rt = internet_vpc(ec2)
     ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "prod"}])
-    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
     public_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.3.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     ec2.create_route(RouteTableId=rt, DestinationIpv6CidrBlock="::/0", GatewayId=igw)
-    ec2.associate_route_table(RouteTableId=rt, SubnetId=public)
     ec2.associate_route_table(RouteTableId=rt, SubnetId=public_b)
     nat_eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=nat_eip)["NatGateway"]["NatGatewayId"]

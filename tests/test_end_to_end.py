@@ -23,6 +23,7 @@ import boto3
 import pytest
 
 from cloudmap.rules.scoring import level_rank
+from tests.aws_estate import internet_vpc
 from tests.conftest import FIXTURES, wipe
 from tests.helpers import cli_json, run_cli
 
@@ -47,14 +48,7 @@ def _tcp(port_from: int, port_to: int, cidr: str) -> dict:
 def build_estate() -> dict[str, str]:
     """The three seed VMs in the moto server AWS_ENDPOINT_URL names; returns name -> instance ARN."""
     iam, ec2, s3 = (boto3.client(s, region_name=REGION) for s in ("iam", "ec2", "s3"))
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public)
+    vpc, public, private, _, _ = internet_vpc(ec2)
     isolated_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]  # the local route only
     ec2.associate_route_table(RouteTableId=isolated_rt, SubnetId=private)
 
