@@ -34,21 +34,19 @@ class Graph:
         self.close()
 
     def read(self, query: str, **params: Any) -> list[dict]:
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database,
-                                                  routing_=RoutingControl.READ)
-        return [r.data() for r in records]
+        return [r.data() for r in self._records(query, params, RoutingControl.READ)]
 
     def read_values(self, query: str, **params: Any) -> list[dict]:
         """``read`` for queries that return plain values only (no nodes, relationships or paths):
         skips the driver's per-value export, which dominates hot list endpoints."""
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database,
-                                                  routing_=RoutingControl.READ)
-        return [dict(r) for r in records]
+        return [dict(r) for r in self._records(query, params, RoutingControl.READ)]
 
     def write(self, query: str, **params: Any) -> list[dict]:
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database,
-                                                  routing_=RoutingControl.WRITE)
-        return [r.data() for r in records]
+        return [r.data() for r in self._records(query, params, RoutingControl.WRITE)]
+
+    def _records(self, query: str, params: dict, routing: RoutingControl) -> list:
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_=routing)
+        return records
 
     def run_autocommit(self, query: str, **params: Any) -> neo4j.ResultSummary:
         """For CALL { } IN TRANSACTIONS, which needs an implicit transaction."""
