@@ -173,7 +173,8 @@ def evaluate(action: str, resource: str, identity: Iterable[Statement] = (),
     identity = tuple(identity)
     boundary = tuple(boundary) if boundary is not None else None
     scps = tuple(scps) if scps is not None else None
-    rpol = tuple(s for s in (resource_policy or ()) if principal_match(s, principal, service))
+    named = [(s, principal_match(s, principal, service)) for s in (resource_policy or ())]
+    rpol = tuple(s for s, how in named if how)
     denied, ignored = [], []
     for layer in (identity, boundary or (), scps or (), rpol):
         for s in layer:
@@ -189,8 +190,8 @@ def evaluate(action: str, resource: str, identity: Iterable[Statement] = (),
             return Decision(False, ignored_denies=sorted(set(ignored)), reason="not allowed by the SCPs")
         conditional |= cond
     id_ok, id_cond, id_ev = _allows(identity, action, resource)
-    direct = [s for s in rpol if principal_match(s, principal, service) == "direct"]
-    delegated = [s for s in rpol if principal_match(s, principal, service) == "account"]
+    direct = [s for s, how in named if how == "direct"]
+    delegated = [s for s, how in named if how == "account"]
     rd_ok, rd_cond, rd_ev = _allows(direct, action, resource)
     ra_ok, ra_cond, ra_ev = _allows(delegated, action, resource)
     cross = bool(resource_account) and bool(account_of(principal)) and account_of(principal) != resource_account

@@ -56,10 +56,11 @@ def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> Non
     for src in nics:
         per_source: dict[str, list[tuple[Nic, object]]] = defaultdict(list)
         network = model.subnet_network.get(src.subnet)
-        reachable = [b for n in ({network} | model.peers.get(network, set()) if network else ())
-                     for b in by_network.get(n, ())]
-        for (subnet, provider, _, _, listens), members in reachable:
-            same_network = model.subnet_network.get(src.subnet) == model.subnet_network.get(subnet)
+        if not network:
+            continue   # outside any known network: no peer to reach
+        reachable = [(n, bucket) for n in {network} | model.peers.get(network, set()) for bucket in by_network.get(n, ())]
+        for n, ((_, provider, _, _, listens), members) in reachable:
+            same_network = n == network
             # One evaluation per bucket: its members share subnet and rule sets (a rule naming a
             # single destination address is judged on the bucket's first member).
             verdict = model.inbound(members[0], None, _matcher(model, src, members[0], same_network), provider)
