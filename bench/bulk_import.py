@@ -99,7 +99,7 @@ def bulk_import(estate: Estate) -> dict:
                              browser_version=base.browser_version, use_docker="no")
         for sub in ("conf", "data", "logs", "run", "plugins", "import"):
             (home / sub).mkdir(parents=True)
-        server._write_conf()
+        server.write_conf()
         # the server sets its password only on a home without data, so set it before the import
         proc = _admin(lib, home, "dbms", "set-initial-password", "--", server.password)
         if proc.returncode != 0:

@@ -162,7 +162,7 @@ class LocalServer:
         lib = ensure_runtime(self.data_dir, self.neo4j_version, self.browser_version, echo=echo) / "lib"
         for sub in ("conf", "data", "logs", "run", "plugins", "import"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
-        self._write_conf()
+        self.write_conf()
         env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
         if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
             proc = subprocess.run([java, "-cp", f"{lib}/*", ADMIN_CLASS, "dbms", "set-initial-password",
@@ -200,7 +200,7 @@ class LocalServer:
         self.wait_for_bolt(timeout)
         return self.info("docker")
 
-    def _write_conf(self) -> None:
+    def write_conf(self) -> None:
         conf = {
             "server.default_listen_address": "127.0.0.1",
             "server.bolt.listen_address": f"127.0.0.1:{self.bolt_port}",
