@@ -9,12 +9,6 @@ command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
 if ! ls /usr/lib/jvm/*/bin/java >/dev/null 2>&1 && ! command -v java >/dev/null 2>&1; then
   need_pkgs+=(openjdk-17-jre-headless)
 fi
-# docker-compose.yml is checked with `docker compose config`; where the docker client has no compose
-# plugin, Debian's docker-compose provides the same check.
-if command -v docker >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1 \
-   && ! command -v docker-compose >/dev/null 2>&1; then
-  need_pkgs+=(docker-compose)
-fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need_pkgs[*]} with apt-get..."

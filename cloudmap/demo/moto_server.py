@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from cloudmap.config import ConfigError
 from cloudmap.db.server import free_port
 
 # moto maps these credentials to its default account; the loader uses them as it would real ones.
@@ -19,7 +20,11 @@ SEED = 20211209  # moto's random ids (instance ids, ...) repeat from run to run
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Run moto in this process; yields its endpoint URL. Environment is restored afterwards."""
-    from moto.server import ThreadedMotoServer
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise ConfigError("the demo builds its AWS accounts in moto, a local AWS emulator, which is not installed: "
+                          "pip install 'cloudmap[demo]'") from None
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call otherwise
     port = free_port()
