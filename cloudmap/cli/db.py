@@ -18,7 +18,11 @@ def start() -> None:
 
     Example: cloudmap db start && cloudmap db status
     """
-    manage.start(settings(), echo=info)
+    from cloudmap.cli.progress import step
+
+    with step("Neo4j") as s:
+        manage.start(settings(), echo=info, progress=lambda jars: s.report(f"fetching jars from Maven Central: {jars}"))
+        s.done("up")
 
 
 @app.command()

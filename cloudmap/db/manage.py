@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from neo4j.exceptions import Neo4jError
 
 from cloudmap.config import Settings, config_path, load_settings, save_config_value
-from cloudmap.db.runtime import ServerError
-from cloudmap.db.server import LocalServer, new_password
+from cloudmap.db.runtime import ServerError, ensure_runtime
+from cloudmap.db.server import LocalServer, docker_available, new_password
 from cloudmap.graph.driver import GraphError, connect
 
 
@@ -23,8 +23,9 @@ def local_server(settings: Settings) -> LocalServer:
                        use_docker=settings.use_docker, extra_conf=browser_conf())
 
 
-def start(settings: Settings, echo=print) -> Settings:
-    """Start the local server unless NEO4J_URI names another one; returns settings that reach it."""
+def start(settings: Settings, echo=print, progress=None) -> Settings:
+    """Start the local server unless NEO4J_URI names another one; returns settings that reach it.
+    ``progress`` hears how the first fetch of the Neo4j jars goes."""
     if settings.external:
         raise ServerError(f"NEO4J_URI is set to {settings.neo4j_uri}: cloudmap uses that server as it is and "
                           f"does not start one (unset NEO4J_URI to use a local server)")
@@ -33,6 +34,10 @@ def start(settings: Settings, echo=print) -> Settings:
         echo(f"Generated a Neo4j password, saved in {path} (mode 0600).")
         settings = settings.model_copy(update={"neo4j_password": load_settings().neo4j_password})
     server = local_server(settings)
+    docker = settings.use_docker == "yes" or (settings.use_docker == "auto" and docker_available())
+    if progress and not docker and not server.running_pid():
+        ensure_runtime(settings.data_dir, settings.neo4j_version, settings.browser_version, echo=echo,
+                       progress=progress)
     info = server.start(echo=echo)
     echo(f"Neo4j is up ({info.route}): Bolt {info.bolt_uri}, Browser {info.browser_url}")
     return settings

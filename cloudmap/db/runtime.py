@@ -7,6 +7,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -56,8 +58,10 @@ def runtime_dir(data_dir: Path, neo4j_version: str, browser_version: str) -> Pat
     return data_dir / "runtime" / f"neo4j-{neo4j_version}-browser-{browser_version}"
 
 
-def ensure_runtime(data_dir: Path, neo4j_version: str, browser_version: str, echo=print) -> Path:
-    """The folder of jars for this version, resolved with mvn on first use (about 140 MB)."""
+def ensure_runtime(data_dir: Path, neo4j_version: str, browser_version: str, echo=print,
+                   progress: Callable[[str], None] | None = None) -> Path:
+    """The folder of jars for this version, resolved with mvn on first use (about 140 MB).
+    ``progress`` hears how many jars have arrived while mvn runs."""
     target = runtime_dir(data_dir, neo4j_version, browser_version)
     if (target / ".complete").exists():
         return target
@@ -75,9 +79,9 @@ def ensure_runtime(data_dir: Path, neo4j_version: str, browser_version: str, ech
         cmd = [mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
                f"-DoutputDirectory={work / 'lib'}", f"-Dneo4j.version={neo4j_version}",
                f"-Dbrowser.version={browser_version}"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-        if proc.returncode != 0:
-            raise ServerError(_explain_mvn_failure(proc.stdout + proc.stderr, neo4j_version))
+        returncode, output = _run_reporting_jars(cmd, work / "lib", progress, timeout=1800)
+        if returncode != 0:
+            raise ServerError(_explain_mvn_failure(output, neo4j_version))
         (work / ".complete").write_text(neo4j_version + "\n")
         if target.exists():  # another process finished first
             shutil.rmtree(work, ignore_errors=True)
@@ -90,6 +94,24 @@ def ensure_runtime(data_dir: Path, neo4j_version: str, browser_version: str, ech
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _run_reporting_jars(cmd: list[str], lib: Path, progress, timeout: float) -> tuple[int, str]:
+    """Run mvn; every second, tell ``progress`` how many jars (and MB) are in ``lib`` so far."""
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise subprocess.TimeoutExpired(cmd, timeout)
+            if progress and lib.is_dir():
+                jars = list(lib.glob("*.jar"))
+                progress(f"{len(jars)} jars, {sum(j.stat().st_size for j in jars) / 1e6:.0f} MB")
+            time.sleep(1)
+        log.seek(0)
+        return proc.returncode, log.read()
 
 
 def _explain_mvn_failure(output: str, version: str) -> str:
