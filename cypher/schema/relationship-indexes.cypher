@@ -22,7 +22,10 @@ CREATE INDEX rel_scope_peered_with IF NOT EXISTS FOR ()-[r:`PEERED_WITH`]-() ON 
 CREATE INDEX rel_scope_replicates_to IF NOT EXISTS FOR ()-[r:`REPLICATES_TO`]-() ON (r.scope);
 CREATE INDEX rel_scope_routes_to IF NOT EXISTS FOR ()-[r:`ROUTES_TO`]-() ON (r.scope);
 CREATE INDEX rel_scope_runs_image IF NOT EXISTS FOR ()-[r:`RUNS_IMAGE`]-() ON (r.scope);
+CREATE INDEX rel_scope_runs_task_definition IF NOT EXISTS FOR ()-[r:`RUNS_TASK_DEFINITION`]-() ON (r.scope);
 CREATE INDEX rel_scope_same_as IF NOT EXISTS FOR ()-[r:`SAME_AS`]-() ON (r.scope);
 CREATE INDEX rel_scope_snapshot_of IF NOT EXISTS FOR ()-[r:`SNAPSHOT_OF`]-() ON (r.scope);
+CREATE INDEX rel_scope_starts IF NOT EXISTS FOR ()-[r:`STARTS`]-() ON (r.scope);
 CREATE INDEX rel_scope_stores IF NOT EXISTS FOR ()-[r:`STORES`]-() ON (r.scope);
 CREATE INDEX rel_scope_uses_identity IF NOT EXISTS FOR ()-[r:`USES_IDENTITY`]-() ON (r.scope);
+CREATE INDEX rel_scope_uses_profile IF NOT EXISTS FOR ()-[r:`USES_PROFILE`]-() ON (r.scope);

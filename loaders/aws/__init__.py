@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import boto3
-from cloudmap.loaders.aws import account, compute, data, ec2, elb, iam, signals
+from cloudmap.loaders.aws import account, compute, data, deploy, ec2, elb, iam, jobs, signals
 from cloudmap.loaders.aws.context import GLOBAL, Ctx, Out, Skipped
 
 from cloudmap.graph.driver import Graph
@@ -42,7 +42,16 @@ REGIONAL = (Service("ec2", ec2.fetch, ec2.transform),
             Service("elbv2", elb.fetch_v2, elb.transform_v2),
             Service("rds", data.fetch_rds, data.transform_rds),
             Service("dynamodb", data.fetch_dynamodb, data.transform_dynamodb),
-            Service("secretsmanager", data.fetch_secrets, data.transform_secrets))
+            Service("secretsmanager", data.fetch_secrets, data.transform_secrets),
+            # resources with roles of their own (what the existing-resource escalation methods use)
+            Service("cloudformation", deploy.fetch_cloudformation, deploy.transform_cloudformation),
+            Service("codebuild", deploy.fetch_codebuild, deploy.transform_codebuild),
+            Service("ec2-launch-templates", deploy.fetch_launch_templates, deploy.transform_launch_templates),
+            Service("apprunner", deploy.fetch_apprunner, deploy.transform_apprunner),
+            Service("glue", jobs.fetch_glue, jobs.transform_glue),
+            Service("sagemaker", jobs.fetch_sagemaker, jobs.transform_sagemaker),
+            Service("ecs-runtime", jobs.fetch_ecs_runtime, jobs.transform_ecs_runtime),
+            Service("bedrock-agentcore", jobs.fetch_code_interpreters, jobs.transform_code_interpreters))
 GLOBAL_AFTER = (Service("s3", data.fetch_s3, data.transform_s3),)
 SIGNALS = (Service("inspector2", signals.fetch_inspector, signals.transform_inspector),
            Service("macie2", signals.fetch_macie, signals.transform_macie))
