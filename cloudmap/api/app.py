@@ -13,7 +13,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from cloudmap import __version__ as VERSION
 from cloudmap.api import problems
-from cloudmap.api.routes import analyses, assets, findings, health, hunt, keys, queries
+from cloudmap.api.routes import analyses, assets, explore, findings, health, hunt, keys, queries
 from cloudmap.config import Settings
 from cloudmap.config import settings as default_settings
 from cloudmap.graph.driver import Graph, connect
@@ -72,6 +72,6 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "X-API-Key", "Content-Type"])
 
-    for module in (health, hunt, queries, findings, assets, analyses, keys):
+    for module in (health, hunt, explore, queries, findings, assets, analyses, keys):
         app.include_router(module.router, prefix=PREFIX)
     return app

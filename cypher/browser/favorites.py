@@ -80,7 +80,19 @@ def collect(root: Path | None = None) -> list[Favorite]:
             if rid and rid not in title:
                 title = f"{rid}: {title}"
             favorites.append(Favorite(folder, path.name, title, param_defaults(meta.get("params")), query))
-    return favorites
+    return favorites + explorer_favorites()
+
+
+def explorer_favorites() -> list[Favorite]:
+    """The explorer's templates, compiled: the same Cypher `cloudmap explore --template` runs."""
+    from cloudmap.explorer import compile_question
+    from cloudmap.services.explore import templates
+
+    out = []
+    for name, question in templates().items():
+        compiled = compile_question(question)
+        out.append(Favorite("cloudmap explorer", f"{name}.cypher", question.title, compiled.params, compiled.cypher))
+    return out
 
 
 def write_archive(out: Path, favorites: list[Favorite] | None = None) -> int:
