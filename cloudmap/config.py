@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     batch_size: int = _env("CLOUDMAP_BATCH_SIZE", default=DEFAULT_BATCH, ge=1, le=100_000)
     hunt_timeout_s: float = _env("CLOUDMAP_HUNT_TIMEOUT", default=30.0, gt=0, le=3600)
     hunt_max_rows: int = _env("CLOUDMAP_HUNT_MAX_ROWS", default=1000, ge=1, le=1_000_000)
+    # Hunts through the API: at most this many at once overall and per key (429 beyond), and per key
+    # per minute; analyses per key per hour.
+    hunt_concurrency: int = _env("CLOUDMAP_HUNT_CONCURRENCY", default=4, ge=1, le=256)
+    hunt_concurrency_per_key: int = _env("CLOUDMAP_HUNT_CONCURRENCY_PER_KEY", default=2, ge=1, le=256)
+    hunts_per_minute: int = _env("CLOUDMAP_HUNTS_PER_MINUTE", default=60, ge=1, le=100_000)
+    analyses_per_hour: int = _env("CLOUDMAP_ANALYSES_PER_HOUR", default=12, ge=1, le=10_000)
+    # The local server bounds every transaction (hunts get hunt_timeout_s on top).
+    neo4j_tx_timeout: str = _env("CLOUDMAP_NEO4J_TX_TIMEOUT", default="30m", pattern=r"^\d+(ms|s|m|h)$")
+    neo4j_tx_memory: str = _env("CLOUDMAP_NEO4J_TX_MEMORY", default="256m", pattern=r"^\d+[kmgKMG]$")
+    # API keys, saved queries and the audit trail (SQLite, mode 0600); default <data_dir>/auth.sqlite3.
+    auth_db: Path | None = _env("CLOUDMAP_AUTH_DB", default=None)
     user_rules_dir: Path | None = _env("CLOUDMAP_RULES_DIR", default=None)
     user_hunts_dir: Path | None = _env("CLOUDMAP_HUNTS_DIR", default=None)
 
@@ -69,6 +80,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def auth_db_path(self) -> Path:
+        return self.auth_db or self.data_dir / "auth.sqlite3"
 
     @property
     def bolt_uri(self) -> str:

@@ -68,8 +68,10 @@ def neo4j_env(request, tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def neo4j_settings(neo4j_env):
-    return load_settings(**{k.lower(): v for k, v in neo4j_env.items() if k.startswith("NEO4J_")})
+def neo4j_settings(neo4j_env, tmp_path_factory):
+    """Settings for the test server; API keys and saved queries go to a session auth store."""
+    return load_settings(**{k.lower(): v for k, v in neo4j_env.items() if k.startswith("NEO4J_")},
+                         auth_db=tmp_path_factory.mktemp("auth") / "auth.sqlite3")
 
 
 @pytest.fixture(scope="session")
@@ -86,17 +88,22 @@ def wipe(graph: Graph) -> None:
 
 
 @pytest.fixture
-def graph(_session_graph) -> Graph:
-    """The test graph, empty at the start of each test (schema in place)."""
+def graph(_session_graph, neo4j_settings) -> Graph:
+    """The test graph, empty at the start of each test (schema in place), and no saved queries."""
     wipe(_session_graph)
+    from cloudmap.services.authstore import AuthStore
+    with AuthStore(neo4j_settings.auth_db).connect() as db:
+        db.execute("DELETE FROM saved_queries")
+        db.execute("DELETE FROM query_history")
     return _session_graph
 
 
 @pytest.fixture
-def cli_env(neo4j_env, tmp_path) -> dict[str, str]:
+def cli_env(neo4j_env, neo4j_settings, tmp_path) -> dict[str, str]:
     """Environment for running the real `cloudmap` entry point against the test server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CLOUDMAP_"))}
     env.update(neo4j_env)
+    env["CLOUDMAP_AUTH_DB"] = str(neo4j_settings.auth_db)
     env["CLOUDMAP_CONFIG"] = str(tmp_path / "config.toml")
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "200"

@@ -25,7 +25,9 @@ def api_client(graph, settings, auth: bool = True, **overrides):
 
     from cloudmap.api.app import create_app
     from cloudmap.services.apikeys import ROLES, create_key
+    from cloudmap.services.authstore import open_store
 
     cfg = settings.model_copy(update=overrides) if overrides else settings
-    headers = {role: {"Authorization": f"Bearer {create_key(graph, f'test-{role}', role)[1]}"} for role in ROLES}
+    store = open_store(cfg)
+    headers = {role: {"Authorization": f"Bearer {create_key(store, f'test-{role}', role)[1]}"} for role in ROLES}
     return TestClient(create_app(cfg, graph=graph, auth=auth), raise_server_exceptions=False), headers

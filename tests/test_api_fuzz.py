@@ -17,6 +17,7 @@ from cloudmap.findings.analysis import evaluate
 from cloudmap.graph.ingest import now
 from cloudmap.rules import load_rules
 from cloudmap.services.apikeys import create_key
+from cloudmap.services.authstore import open_store
 from tests.conftest import FIXTURES
 from tests.helpers import api_client
 
@@ -26,8 +27,8 @@ SEED = yaml.safe_load((FIXTURES / "rules" / "CM-CRED-001.yaml").read_text())["fi
 
 
 @pytest.fixture
-def admin_headers(graph) -> dict:
-    return {"Authorization": f"Bearer {create_key(graph, 'fuzz', 'admin')[1]}"}
+def admin_headers(graph, neo4j_settings) -> dict:
+    return {"Authorization": f"Bearer {create_key(open_store(neo4j_settings), 'fuzz', 'admin')[1]}"}
 
 
 @pytest.fixture

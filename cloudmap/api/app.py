@@ -13,16 +13,19 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from cloudmap import __version__ as VERSION
 from cloudmap.api import problems
+from cloudmap.api.guard import Guard
 from cloudmap.api.routes import analyses, assets, explore, findings, health, hunt, keys, queries
 from cloudmap.config import Settings
 from cloudmap.config import settings as default_settings
 from cloudmap.graph.driver import Graph, connect
 from cloudmap.graph.schema import apply_schema
 from cloudmap.services.analyses import AnalysisRunner
+from cloudmap.services.authstore import AuthStore, move_out_of_graph
+from cloudmap.services.limits import FailedAuth, HuntPool, RateLimit
 from cloudmap.services.queries import load_library
 
 PREFIX = "/api/v1"
-MAX_BODY_BYTES = 1_000_000
+PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/openapi.json", f"{PREFIX}/docs", f"{PREFIX}/docs/oauth2-redirect")
 
 
 def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth: bool = True) -> FastAPI:
@@ -36,6 +39,7 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
         if app.state.graph is None:
             owned = app.state.graph = connect(cfg)
             apply_schema(owned)
+            move_out_of_graph(owned, app.state.auth_store)
             app.state.analyses = AnalysisRunner(owned)
         try:
             yield
@@ -52,6 +56,13 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
     app.state.library = library
     app.state.auth_enabled = auth
     app.state.analyses = AnalysisRunner(graph) if graph is not None else None
+    app.state.auth_store = AuthStore(cfg.auth_db_path)
+    if graph is not None:
+        move_out_of_graph(graph, app.state.auth_store)
+    app.state.failed_auth = FailedAuth()
+    app.state.hunt_pool = HuntPool(cfg.hunt_concurrency, cfg.hunt_concurrency_per_key)
+    app.state.hunt_rate = RateLimit(cfg.hunts_per_minute, 60.0, "hunts")
+    app.state.analysis_rate = RateLimit(cfg.analyses_per_hour, 3600.0, "analyses")
 
     problems.install(app)
 
@@ -60,13 +71,6 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
     async def _neo4j_down(request: Request, exc: Exception):
         return problems.problem_response(503, "Neo4j is not reachable")
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return problems.problem_response(413, f"request bodies are limited to {MAX_BODY_BYTES} bytes")
-        return await call_next(request)
-
     if cfg.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=cfg.cors_origin_list, allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
@@ -74,4 +78,6 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
 
     for module in (health, hunt, explore, queries, findings, assets, analyses, keys):
         app.include_router(module.router, prefix=PREFIX)
+    # outermost: authenticate and cap bodies before CORS or any route sees the request
+    app.add_middleware(Guard, fastapi_app=app, public_paths=PUBLIC_PATHS)
     return app

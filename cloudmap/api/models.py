@@ -51,6 +51,8 @@ class HuntResponse(BaseModel):
     truncated: bool = Field(description="true when more rows matched than were returned")
     graph: GraphForm | None = Field(description="the nodes and relationships in the rows, deduplicated")
     notifications: list[str] = []
+    saved_query: dict[str, Any] | None = Field(
+        default=None, description="for a user saved query: id, version, owner, updated_at, updated_by, changed")
 
 
 class ParamSpec(Strict):
@@ -82,6 +84,10 @@ class SavedQueryOut(BaseModel):
     source: Literal["shipped", "file", "user"]
     read_only: bool
     query: str | None = None
+    owner: str | None = Field(default=None, description="user queries: the name of the key that created it")
+    version: int | None = Field(default=None, description="user queries: 1, then +1 at each change")
+    updated_at: str | None = None
+    updated_by: str | None = None
 
 
 class RunRequest(Strict):
@@ -108,7 +114,7 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiKeyCreated(ApiKeyOut):
-    token: str = Field(description="shown once; only its salted hash is stored")
+    token: str = Field(description="shown once; only its salted scrypt hash is stored")
 
 
 class AnalysisJob(BaseModel):

@@ -8,6 +8,7 @@ from cloudmap.cli.common import Format, console, fail, open_graph, output, print
 from cloudmap.cli.hunt import parse_params, show
 from cloudmap.config import settings
 from cloudmap.services import queries as svc
+from cloudmap.services.authstore import open_store
 from cloudmap.services.hunt import HuntError
 
 app = typer.Typer(no_args_is_help=True, help="Saved hunting queries: the shipped library and your own.\n\n"
@@ -26,8 +27,7 @@ def list_cmd(tag: str = typer.Option(None, help="only queries with this tag"),
              fmt: Format = typer.Option(Format.table, "--format", help="table or json")) -> None:
     """List saved queries. Example: cloudmap queries list --tag exposure"""
     library = _library()
-    with open_graph() as graph:
-        items = [q.as_dict(with_query=False) for q in svc.list_queries(graph, library, tag)]
+    items = [q.as_dict(with_query=False) for q in svc.list_queries(open_store(settings()), library, tag)]
     for item in items:
         item["params"] = ", ".join(f"{k}:{v['type']}" for k, v in item["params"].items())
         item["tags"] = ", ".join(item["tags"])
@@ -39,11 +39,10 @@ def show_query(query_id: str = typer.Argument(...),
                fmt: Format = typer.Option(Format.table, "--format", help="table or json")) -> None:
     """Show a saved query's metadata and Cypher. Example: cloudmap queries show public-data-stores"""
     library = _library()
-    with open_graph() as graph:
-        try:
-            q = svc.get_query(graph, library, query_id)
-        except svc.QueryError as exc:
-            fail(exc.message)
+    try:
+        q = svc.get_query(open_store(settings()), library, query_id)
+    except svc.QueryError as exc:
+        fail(exc.message)
     if fmt == Format.json:
         print_json(q.as_dict())
         return
@@ -66,7 +65,7 @@ def run_query(query_id: str = typer.Argument(...),
     library = _library()
     with open_graph(cfg) as graph:
         try:
-            q = svc.get_query(graph, library, query_id)
+            q = svc.get_query(open_store(cfg), library, query_id)
             result = svc.run_query(graph, q, parse_params(param), max_rows=max_rows or cfg.hunt_max_rows,
                                    timeout_s=cfg.hunt_timeout_s, from_text=True)
         except svc.QueryError as exc:

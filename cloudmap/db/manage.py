@@ -20,7 +20,8 @@ def local_server(settings: Settings) -> LocalServer:
                        password=password or "", heap=settings.heap, pagecache=settings.pagecache,
                        data_dir=settings.data_dir, neo4j_version=settings.neo4j_version,
                        browser_version=settings.browser_version, user=settings.neo4j_user,
-                       use_docker=settings.use_docker, extra_conf=browser_conf())
+                       use_docker=settings.use_docker, extra_conf=browser_conf(),
+                       tx_timeout=settings.neo4j_tx_timeout, tx_memory=settings.neo4j_tx_memory)
 
 
 def start(settings: Settings, echo=print, progress=None) -> Settings:

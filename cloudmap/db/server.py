@@ -80,7 +80,8 @@ class LocalServer:
 
     def __init__(self, home: Path, *, bolt_port: int, http_port: int, password: str, heap: str = "512m",
                  pagecache: str = "256m", data_dir: Path, neo4j_version: str, browser_version: str,
-                 user: str = "neo4j", use_docker: str = "auto", extra_conf: dict[str, str] | None = None):
+                 user: str = "neo4j", use_docker: str = "auto", extra_conf: dict[str, str] | None = None,
+                 tx_timeout: str = "30m", tx_memory: str = "256m"):
         self.home = Path(home)
         self.bolt_port, self.http_port = bolt_port, http_port
         self.user, self.password = user, password
@@ -88,6 +89,7 @@ class LocalServer:
         self.data_dir, self.neo4j_version, self.browser_version = data_dir, neo4j_version, browser_version
         self.use_docker = use_docker
         self.extra_conf = extra_conf or {}
+        self.tx_timeout, self.tx_memory = tx_timeout, tx_memory
 
     # -- paths -------------------------------------------------------------------------------------
     @property
@@ -160,15 +162,11 @@ class LocalServer:
     def _start_jvm(self, echo, timeout: float) -> ServerInfo:
         java = find_java()
         lib = ensure_runtime(self.data_dir, self.neo4j_version, self.browser_version, echo=echo) / "lib"
-        for sub in ("conf", "data", "logs", "run", "plugins", "import"):
-            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        self.make_home()
         self.write_conf()
         env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
         if not (self.home / "data" / "dbms" / "auth.ini").exists() and not (self.home / "data" / "databases").exists():
-            proc = subprocess.run([java, "-cp", f"{lib}/*", ADMIN_CLASS, "dbms", "set-initial-password",
-                                   "--", self.password], capture_output=True, text=True, env=env, timeout=120)
-            if proc.returncode != 0:
-                raise ServerError(f"could not set the initial Neo4j password: {proc.stderr.strip()[-300:]}")
+            self._set_initial_password(java, lib, env)
         cmd = [java, f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS, "-cp", f"{lib}/*", MAIN_CLASS,
                f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"]
         with open(self.console_log, "ab") as out:
@@ -181,6 +179,30 @@ class LocalServer:
             self.stop()
             raise
         return self.info("jvm")
+
+    def make_home(self) -> None:
+        """The server home and its directories, readable by this user only (stores, logs, config)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home, 0o700)
+        for sub in ("conf", "data", "logs", "run", "plugins"):
+            (self.home / sub).mkdir(exist_ok=True, mode=0o700)
+            os.chmod(self.home / sub, 0o700)
+
+    def _set_initial_password(self, java: str, lib: Path, env: dict) -> None:
+        """The admin tool reads its arguments from a 0600 file (picocli's @file), so the password is never
+        in a command line that `ps` shows."""
+        args = self.home / "run" / "initial-password.args"
+        fd = os.open(args, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        quoted = '"' + self.password.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"dbms\nset-initial-password\n--\n{quoted}\n")
+        try:
+            proc = subprocess.run([java, "-cp", f"{lib}/*", ADMIN_CLASS, f"@{args}"], capture_output=True,
+                                  text=True, env=env, timeout=120)
+        finally:
+            args.unlink(missing_ok=True)
+        if proc.returncode != 0:
+            raise ServerError(f"could not set the initial Neo4j password: {proc.stderr.strip()[-300:]}")
 
     def _start_docker(self, echo, timeout: float) -> ServerInfo:
         (self.home / "data").mkdir(parents=True, exist_ok=True)
@@ -218,10 +240,17 @@ class LocalServer:
             "server.directories.logs": str(self.home / "logs"),
             "server.directories.run": str(self.home / "run"),
             "server.directories.plugins": str(self.home / "plugins"),
-            "server.directories.import": str(self.home / "import"),
+            # no import directory and no file URLs: LOAD CSV cannot read the server's files
+            "dbms.security.allow_csv_import_from_file_urls": "false",
+            # every transaction is bounded by the server, whoever sent it (hunts get a shorter timeout)
+            "db.transaction.timeout": self.tx_timeout,
+            "db.memory.transaction.max": self.tx_memory,
+            "dbms.memory.transaction.total.max": _total_tx_memory(self.heap),
             **self.extra_conf,
         }
+        (self.home / "conf").mkdir(parents=True, exist_ok=True)
         (self.home / "conf" / "neo4j.conf").write_text("".join(f"{k}={v}\n" for k, v in conf.items()))
+        os.chmod(self.home / "conf" / "neo4j.conf", 0o600)
 
     def wait_for_bolt(self, timeout: float, proc: subprocess.Popen | None = None) -> None:
         deadline = time.monotonic() + timeout
@@ -276,6 +305,13 @@ class LocalServer:
             os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def _total_tx_memory(heap: str) -> str:
+    """Memory of all transactions together: 70% of the heap (Neo4j's default), set explicitly."""
+    units = {"k": 1, "m": 1024, "g": 1024 * 1024}
+    kib = int(heap[:-1]) * units[heap[-1].lower()]
+    return f"{kib * 7 // 10}k"
 
 
 def _is_group_leader(pid: int) -> bool:

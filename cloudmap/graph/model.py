@@ -127,7 +127,7 @@ def _name(end: NodeKind | str) -> str:
 
 # Labels that are keyed on their own (everything else is an Asset).
 KEY_LABELS = ("Asset", "Vulnerability", "SensitiveInfoType", "Internet", "Finding", "Sync", "Package",
-              "SavedQuery", "ApiKey", "Analysis", "ScopeState")
+              "Analysis", "ScopeState")
 
 _NODE_KINDS: dict[str, NodeKind] = {}
 _REL_KINDS: dict[str, RelKind] = {}

@@ -9,6 +9,7 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import Neo4jError
 
+from cloudmap.graph import plancheck
 from cloudmap.graph.driver import Graph
 from cloudmap.rules.loader import COLUMNS, Rule, RuleProblem
 
@@ -52,6 +53,10 @@ def check_rule(graph: Graph, rule: Rule) -> RuleProblem | None:
     if summary.query_type != "r":
         return RuleProblem(rule.file, rule.body_line,
                            f"{rule.id}: the query must be read-only (Neo4j plans it as type {summary.query_type!r})")
+    try:  # no files, URLs or plug-ins: the same plan check as hunts
+        plancheck.outside_graph(graph, summary)
+    except plancheck.PlanRefused as exc:
+        return RuleProblem(rule.file, rule.body_line, f"{rule.id}: {exc.message}")
     missing = [c for c in COLUMNS if c not in keys]
     if missing:
         return RuleProblem(rule.file, rule.body_line, f"{rule.id}: the query must return {', '.join(COLUMNS)} "

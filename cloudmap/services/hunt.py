@@ -1,15 +1,17 @@
 """Read-only ad-hoc Cypher for analysts, enforced by the server rather than by string matching.
 
-A hunt is checked before it runs: Neo4j plans it with ``EXPLAIN`` and we refuse anything whose
-query type is not read-only (``r``), any operator that reaches outside the graph (``LOAD CSV``,
-administration and transaction commands), any procedure not on a small allow-list and any
-function that is not one of the server's built-ins. It then runs in a READ transaction with a
-transaction timeout, fetching at most ``max_rows + 1`` records so callers know it was truncated.
+A hunt is checked before it runs (:mod:`cloudmap.graph.plancheck`): its nesting is scanned before
+Neo4j parses it, then Neo4j plans it with ``EXPLAIN`` and we refuse anything that is not a
+read-only graph read (writes, ``LOAD CSV``, procedures off a small allow-list, plug-in functions,
+administration, ``CALL { } IN TRANSACTIONS``) and anything whose work has no enforceable bound
+(huge ``range()``, exponential ``reduce()``, cartesian products of full scans, unbounded
+variable-length patterns). It then runs in a READ transaction with a server-side timeout; rows,
+response bytes and value sizes are capped, and any cut is reported as ``truncated``.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,23 +19,15 @@ import neo4j
 from neo4j.exceptions import ClientError, DriverError, Neo4jError
 from neo4j.graph import Node, Path, Relationship
 
+from cloudmap.graph import plancheck
 from cloudmap.graph.driver import Graph
 
 MAX_QUERY_CHARS = 20_000
 MAX_PARAMS = 50
 MAX_PARAM_CHARS = 100_000  # the JSON size of all parameters together
-
-# Procedures a hunt may call: schema introspection only.
-ALLOWED_PROCEDURES = frozenset({
-    "db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.visualization",
-    "db.schema.nodetypeproperties", "db.schema.reltypeproperties",
-    "db.index.fulltext.querynodes", "db.index.fulltext.queryrelationships",
-})
-# Plan operators that read outside the graph, administer the server, or manage transactions.
-FORBIDDEN_OPERATORS = ("loadcsv", "transactionapply", "transactionforeach", "terminate", "showtransactions",
-                       "showusers", "showroles", "showprivileges", "showsettings", "showcurrentuser",
-                       "showservers", "showdatabase", "showaliases")
-_QUALIFIED_CALL = re.compile(r"(?<![\w.$`])([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+)\s*\(")
+MAX_RESPONSE_BYTES = 10_000_000  # JSON of all rows together; rows past it are cut (truncated)
+MAX_VALUE_CHARS = 100_000  # one string value; longer ones are cut (truncated)
+MAX_LIST_ITEMS = 10_000  # one list value
 
 
 class HuntError(Exception):
@@ -67,8 +61,6 @@ class HuntResult:
 
 
 def check_limits(query: str, params: dict | None) -> None:
-    import json
-
     if not isinstance(query, str) or not query.strip():
         raise HuntError("query: empty")
     if len(query) > MAX_QUERY_CHARS:
@@ -94,118 +86,79 @@ def _check_param_ints(value, where: str) -> None:
             _check_param_ints(item, f"{where}.{key}")
 
 
-_builtin_functions: dict[int, frozenset[str]] = {}
-
-
-def builtin_functions(graph: Graph) -> frozenset[str]:
-    """The server's built-in function names (lower case), so plug-in functions (apoc.*) are refused."""
-    key = id(graph.driver)
-    if key not in _builtin_functions:
-        rows = graph.read("SHOW FUNCTIONS YIELD name, isBuiltIn WHERE isBuiltIn RETURN collect(name) AS names")
-        _builtin_functions[key] = frozenset(n.lower() for n in rows[0]["names"])
-    return _builtin_functions[key]
-
-
-def _walk(plan) -> list:
-    out, stack = [], [plan]
-    while stack:
-        p = stack.pop()
-        if p is None:
-            continue
-        out.append(p)
-        stack.extend(p.get("children", []) if isinstance(p, dict) else [])
-    return out
-
-
 def _explain(graph: Graph, query: str, params: dict) -> neo4j.ResultSummary:
     try:
-        with graph.session(default_access_mode=neo4j.READ_ACCESS) as session:
-            return session.run(neo4j.Query("EXPLAIN " + query, timeout=10), params).consume()
+        return plancheck.explain(graph, query, params)[0]
     except Neo4jError as exc:
-        raise HuntError(exc.message or str(exc), code=exc.code) from None
+        raise HuntError(_neo4j_message(exc), code=exc.code) from None
     except DriverError as exc:
         raise HuntError(f"Neo4j is not reachable: {type(exc).__name__}", kind="unavailable") from None
 
 
+def _neo4j_message(exc: Neo4jError) -> str:
+    """Neo4j's message for the analyst (syntax, types) without the server's internals past its first lines."""
+    return "\n".join((exc.message or exc.code or "Neo4j rejected the query").splitlines()[:4])[:1000]
+
+
 def check_read_only(graph: Graph, query: str, params: dict | None = None) -> None:
-    """Raise NotReadOnly (or HuntError for invalid Cypher) unless the plan is a pure graph read."""
+    """Raise NotReadOnly (or HuntError for invalid or unbounded Cypher) unless the plan is a bounded graph read.
+
+    The nesting scan runs before Neo4j sees the text: deep nesting overflows the server's parser."""
     check_limits(query, params)
+    try:
+        plancheck.check_nesting(query)
+    except plancheck.PlanRefused as exc:
+        raise HuntError(exc.message, kind="unbounded") from None
     summary = _explain(graph, query, params or {})
-    if summary.query_type != "r":
-        raise NotReadOnly(f"only read-only queries may run here; this one is of type "
-                          f"{summary.query_type!r} (w = writes, rw = reads and writes, s = schema changes)")
-    plan = summary.plan
-    if not plan:
-        raise NotReadOnly("Neo4j returned no plan for this query, so it cannot be checked as read-only")
-    builtins = builtin_functions(graph)
-    for op in _walk(plan):
-        name = str(op.get("operatorType", "")).split("@")[0]
-        lname = name.lower()
-        if any(lname.startswith(f) for f in FORBIDDEN_OPERATORS):
-            raise NotReadOnly(f"operator {name} is not allowed in a hunt (it reaches outside the graph "
-                              f"or administers the server)")
-        args = op.get("args", {}) or {}
-        if lname.startswith("procedurecall"):
-            proc = _procedure_name(args)
-            if proc not in ALLOWED_PROCEDURES:
-                raise NotReadOnly(f"procedure {proc or '?'} is not allowed in a hunt; allowed: "
-                                  f"{', '.join(sorted(ALLOWED_PROCEDURES))}")
-        for text in _arg_texts(args):
-            for fn in _QUALIFIED_CALL.findall(text):
-                if fn.lower() not in builtins and fn.lower() not in ALLOWED_PROCEDURES:
-                    raise NotReadOnly(f"function or procedure {fn} is not allowed in a hunt "
-                                      f"(only Neo4j's built-in functions are)")
-
-
-def _procedure_name(args: dict) -> str:
-    for key in ("Signature", "Details", "signature", "details"):
-        text = str(args.get(key, ""))
-        m = re.search(r"([A-Za-z_][\w.]*)\s*\(", text)
-        if m:
-            return m.group(1).lower()
-    return ""
-
-
-def _arg_texts(args: dict) -> list[str]:
-    # string-representation repeats the whole plan; each operator's own Details are checked instead.
-    return [v for k, v in args.items() if isinstance(v, str) and k not in _META_ARGS]
-
-
-_META_ARGS = frozenset({"planner", "runtime-impl", "planner-impl", "runtime", "runtime-version", "planner-version",
-                        "version", "string-representation"})
+    try:
+        plancheck.outside_graph(graph, summary)
+    except plancheck.PlanRefused as exc:
+        raise NotReadOnly(exc.message) from None
+    try:
+        plancheck.unbounded(summary, query, params)
+    except plancheck.PlanRefused as exc:
+        raise HuntError(exc.message, kind="unbounded") from None
 
 
 def run_hunt(graph: Graph, query: str, params: dict | None = None, *, max_rows: int = 1000,
              timeout_s: float = 30.0) -> HuntResult:
-    """Check, then run the query in a READ transaction; at most ``max_rows`` rows come back."""
+    """Check, then run the query in a READ transaction with the server-side ``timeout_s``.
+
+    At most ``max_rows`` rows and about MAX_RESPONSE_BYTES of JSON come back, and long values are cut;
+    any cut sets ``truncated``. The transaction is explicit so that nothing retries a failed hunt."""
     params = params or {}
     check_read_only(graph, query, params)
-
-    def work(tx: neo4j.ManagedTransaction):
-        result = tx.run(query, params)
-        records = result.fetch(max_rows + 1)
-        keys = list(result.keys())
-        notes = [n.get("description") or n.get("title", "") for n in (result.consume().notifications or [])]
-        return keys, records, notes
-
-    work = neo4j.unit_of_work(timeout=timeout_s)(work)
+    collector = GraphCollector()
+    rows, size, truncated = [], 0, False
     try:
-        with graph.session(default_access_mode=neo4j.READ_ACCESS) as session:
-            keys, records, notes = session.execute_read(work)
+        with graph.session(default_access_mode=neo4j.READ_ACCESS) as session, \
+                session.begin_transaction(timeout=timeout_s) as tx:
+            result = tx.run(query, params)
+            keys = list(result.keys())
+            for record in result:
+                if len(rows) == max_rows or size > MAX_RESPONSE_BYTES // 2:
+                    truncated = True  # the graph form repeats at most the rows' content
+                    break
+                row = {k: collector.convert(record[k]) for k in keys}
+                size += len(json.dumps(row, default=str))
+                rows.append(row)
+            notes = [n.get("description") or n.get("title", "") for n in (result.consume().notifications or [])]
+            tx.rollback()
     except ClientError as exc:
         if "TransactionTimedOut" in (exc.code or "") or "terminated" in (exc.message or "").lower():
             raise HuntError(f"the query ran longer than the {timeout_s:g} s limit (hunt_timeout_s) and was "
                             f"stopped; narrow it with labels, ids or LIMIT", code=exc.code, kind="timeout") from None
-        raise HuntError(exc.message or str(exc), code=exc.code) from None
+        raise HuntError(_neo4j_message(exc), code=exc.code) from None
     except Neo4jError as exc:
-        raise HuntError(exc.message or str(exc), code=exc.code) from None
+        if "MemoryPoolOutOfMemory" in (exc.code or "") or "memory" in (exc.code or "").lower():
+            raise HuntError("the query needed more memory than the server allows one transaction "
+                            "(db.memory.transaction.max); narrow it with labels, ids or LIMIT",
+                            code=exc.code, kind="unbounded") from None
+        raise HuntError(_neo4j_message(exc), code=exc.code) from None
     except DriverError as exc:
         raise HuntError(f"Neo4j is not reachable: {type(exc).__name__}", kind="unavailable") from None
-    truncated = len(records) > max_rows
-    records = records[:max_rows]
-    collector = GraphCollector()
-    rows = [{k: collector.convert(record[k]) for k in keys} for record in records]
-    return HuntResult(columns=keys, rows=rows, truncated=truncated, graph=collector.graph(), notifications=notes)
+    return HuntResult(columns=keys, rows=rows, truncated=truncated or collector.cut, graph=collector.graph(),
+                      notifications=notes)
 
 
 class GraphCollector:
@@ -214,6 +167,19 @@ class GraphCollector:
     def __init__(self):
         self.nodes: dict[str, dict] = {}
         self.rels: dict[str, dict] = {}
+        self.cut = False  # a value was longer than MAX_VALUE_CHARS or MAX_LIST_ITEMS
+
+    def _capped(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            self.cut = True
+            return value[:MAX_VALUE_CHARS]
+        if isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                self.cut = True
+            return [self._capped(v) for v in value[:MAX_LIST_ITEMS]]
+        if isinstance(value, dict):
+            return {k: self._capped(v) for k, v in value.items()}
+        return value
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, Node):
@@ -226,12 +192,14 @@ class GraphCollector:
         if isinstance(value, dict):
             return {k: self.convert(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return [self.convert(v) for v in value]
-        return json_value(value)
+            if len(value) > MAX_LIST_ITEMS:
+                self.cut = True
+            return [self.convert(v) for v in value[:MAX_LIST_ITEMS]]
+        return self._capped(json_value(value))
 
     def _node(self, node: Node) -> dict:
         out = {"id": node.element_id, "labels": sorted(node.labels),
-               "properties": {k: json_value(v) for k, v in node.items()}}
+               "properties": {k: self._capped(json_value(v)) for k, v in node.items()}}
         self.nodes.setdefault(node.element_id, out)
         return out
 
@@ -239,7 +207,7 @@ class GraphCollector:
         out = {"id": rel.element_id, "type": rel.type,
                "start": rel.start_node.element_id if rel.start_node is not None else None,
                "end": rel.end_node.element_id if rel.end_node is not None else None,
-               "properties": {k: json_value(v) for k, v in rel.items()}}
+               "properties": {k: self._capped(json_value(v)) for k, v in rel.items()}}
         for end in (rel.start_node, rel.end_node):
             # An endpoint known only by id (not returned itself) still needs a node in the graph form.
             if end is not None and end.element_id not in self.nodes and end.labels:

@@ -11,8 +11,10 @@ A hunt file is runnable as it is in Neo4j Browser; its header is ``//`` comment 
     //   port: {type: string, default: "22", description: a port, or "*" for any}
     MATCH (:Internet)-[r:CAN_REACH]->(vm:VirtualMachine) ...
 
-User queries are ``(:SavedQuery)`` nodes with the same fields; they survive restarts and are
-checked read-only (server-side, like every hunt) when saved.
+User queries live in the local auth store (:mod:`cloudmap.services.authstore`), out of reach of
+hunts, with their owner and a version. Only the owner or an admin may replace or delete one; each
+change keeps who, when and the old text. A query is checked like a hunt when it is saved and again
+each time it runs, and a run reports the version and the last change so readers see it changed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from typing import Any
 import yaml
 
 from cloudmap.graph.driver import Graph
+from cloudmap.services.apikeys import role_allows
+from cloudmap.services.authstore import AuthStore, now
 from cloudmap.services.hunt import HuntResult, check_read_only, run_hunt
 
 PARAM_TYPES = ("string", "integer", "float", "boolean", "list")
@@ -61,6 +64,10 @@ class ParamError(QueryError):
     status = 422
 
 
+class NotOwner(QueryError):
+    status = 403
+
+
 @dataclass
 class SavedQuery:
     id: str
@@ -71,6 +78,10 @@ class SavedQuery:
     params: dict[str, dict] = field(default_factory=dict)
     source: str = "shipped"  # shipped | file | user
     path: str | None = None
+    owner: str | None = None  # the creator's key name (user queries)
+    version: int = 1
+    updated_at: str | None = None
+    updated_by: str | None = None
 
     @property
     def read_only(self) -> bool:
@@ -79,6 +90,8 @@ class SavedQuery:
     def as_dict(self, with_query: bool = True) -> dict:
         out = {"id": self.id, "title": self.title, "description": self.description, "tags": self.tags,
                "params": self.params, "source": self.source, "read_only": self.read_only}
+        if self.source == "user":
+            out.update(owner=self.owner, version=self.version, updated_at=self.updated_at, updated_by=self.updated_by)
         if with_query:
             out["query"] = self.query
         return out
@@ -180,61 +193,94 @@ def load_library(extra_dir: Path | None = None) -> dict[str, SavedQuery]:
     return found
 
 
-# -- user queries in the graph -------------------------------------------------------------------------
+# -- user queries in the auth store ----------------------------------------------------------------------
 
-def _from_node(n: dict) -> SavedQuery:
-    return SavedQuery(n["id"], n.get("title") or n["id"], n.get("query") or "", n.get("description") or "",
-                      list(n.get("tags") or []), json.loads(n.get("params") or "{}"), "user")
+def _from_row(r) -> SavedQuery:
+    return SavedQuery(r["id"], r["title"], r["query"], r["description"], json.loads(r["tags"]), json.loads(r["params"]),
+                      "user", owner=r["owner_name"], version=r["version"], updated_at=r["updated_at"],
+                      updated_by=r["updated_by"])
 
 
-def list_queries(graph: Graph, library: dict[str, SavedQuery], tag: str | None = None) -> list[SavedQuery]:
-    rows = graph.read("MATCH (q:SavedQuery) RETURN q {.*} AS q ORDER BY q.id")
-    items = list(library.values()) + [_from_node(r["q"]) for r in rows]
+def list_queries(store: AuthStore, library: dict[str, SavedQuery], tag: str | None = None) -> list[SavedQuery]:
+    with store.connect() as db:
+        rows = db.execute("SELECT * FROM saved_queries ORDER BY id").fetchall()
+    items = list(library.values()) + [_from_row(r) for r in rows]
     if tag:
         items = [q for q in items if tag in q.tags]
     return sorted(items, key=lambda q: (q.source != "shipped", q.id))
 
 
-def get_query(graph: Graph, library: dict[str, SavedQuery], qid: str) -> SavedQuery:
+def get_query(store: AuthStore, library: dict[str, SavedQuery], qid: str) -> SavedQuery:
     if qid in library:
         return library[qid]
-    rows = graph.read("MATCH (q:SavedQuery {id: $id}) RETURN q {.*} AS q", id=qid)
-    if not rows:
+    with store.connect() as db:
+        row = db.execute("SELECT * FROM saved_queries WHERE id = ?", (qid,)).fetchone()
+    if row is None:
         raise QueryNotFound(f"no saved query with id {qid!r}")
-    return _from_node(rows[0]["q"])
+    return _from_row(row)
 
 
-def save_query(graph: Graph, library: dict[str, SavedQuery], meta: dict, query: str, *,
-               create: bool) -> SavedQuery:
-    """Create (create=True; 409 when the id exists) or replace a user query, after a read-only check."""
+def _check_owner(db, qid: str, actor: dict, verb: str):
+    row = db.execute("SELECT * FROM saved_queries WHERE id = ?", (qid,)).fetchone()
+    if row is None:
+        raise QueryNotFound(f"no saved query with id {qid!r}")
+    if row["owner_id"] != actor["id"] and not role_allows(actor["role"], "admin"):
+        raise NotOwner(f"{qid!r} belongs to {row['owner_name']}; only its owner or an admin may {verb} it")
+    return row
+
+
+def save_query(graph: Graph, store: AuthStore, library: dict[str, SavedQuery], meta: dict, query: str, *,
+               create: bool, actor: dict) -> SavedQuery:
+    """Create (create=True; 409 when the id exists) or replace a user query, after the hunt checks.
+    ``actor`` is the caller's key record (id, name, role)."""
     qid = meta.get("id")
     if qid in library:
         raise (QueryConflict if create else ShippedReadOnly)(
             f"{qid!r} is a shipped query and cannot be changed; save a copy under another id")
     q = build(meta, (query or "").strip().rstrip(";"), "query")
     check_read_only(graph, q.query, {k: v.get("default") for k, v in q.params.items()})
-    now = datetime.now(UTC)
-    props = {"title": q.title, "description": q.description, "tags": q.tags, "params": json.dumps(q.params),
-             "query": q.query, "updated_at": now}
-    if create:
-        rows = graph.write("OPTIONAL MATCH (old:SavedQuery {id: $id}) WITH old WHERE old IS NULL "
-                           "CREATE (q:SavedQuery {id: $id}) SET q += $props, q.created_at = $now RETURN q.id AS id",
-                           id=q.id, props=props, now=now)
-        if not rows:
-            raise QueryConflict(f"a saved query with id {q.id!r} already exists; use PUT to replace it")
-    else:
-        rows = graph.write("MATCH (q:SavedQuery {id: $id}) SET q += $props RETURN q.id AS id", id=q.id, props=props)
-        if not rows:
-            raise QueryNotFound(f"no saved query with id {q.id!r}")
-    return q
+    at = now()
+    values = (q.title, q.description, json.dumps(q.tags), json.dumps(q.params), q.query)
+    with store.connect() as db:
+        if create:
+            if db.execute("SELECT 1 FROM saved_queries WHERE id = ?", (q.id,)).fetchone():
+                raise QueryConflict(f"a saved query with id {q.id!r} already exists; use PUT to replace it")
+            db.execute("INSERT INTO saved_queries VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                       (q.id, *values, actor["id"], actor["name"], at, at, actor["name"]))
+            db.execute("INSERT INTO query_history VALUES (?, 1, 'create', ?, ?, NULL, NULL)", (q.id, actor["name"], at))
+        else:
+            old = _check_owner(db, q.id, actor, "replace")
+            version = old["version"] + 1
+            db.execute("UPDATE saved_queries SET title = ?, description = ?, tags = ?, params = ?, query = ?, "
+                       "version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                       (*values, version, at, actor["name"], q.id))
+            db.execute("INSERT INTO query_history VALUES (?, ?, 'replace', ?, ?, ?, ?)",
+                       (q.id, version, actor["name"], at, old["query"], old["title"]))
+    store.audit(actor["name"], "query.create" if create else "query.replace", q.id)
+    return get_query(store, library, q.id)
 
 
-def delete_query(graph: Graph, library: dict[str, SavedQuery], qid: str) -> None:
+def delete_query(store: AuthStore, library: dict[str, SavedQuery], qid: str, actor: dict) -> None:
     if qid in library:
         raise ShippedReadOnly(f"{qid!r} is a shipped query and cannot be deleted")
-    rows = graph.write("MATCH (q:SavedQuery {id: $id}) DELETE q RETURN count(*) AS n", id=qid)
-    if not rows or not rows[0]["n"]:
+    with store.connect() as db:
+        old = _check_owner(db, qid, actor, "delete")
+        db.execute("DELETE FROM saved_queries WHERE id = ?", (qid,))
+        db.execute("INSERT INTO query_history VALUES (?, ?, 'delete', ?, ?, ?, ?)",
+                   (qid, old["version"] + 1, actor["name"], now(), old["query"], old["title"]))
+    store.audit(actor["name"], "query.delete", qid)
+
+
+def history(store: AuthStore, library: dict[str, SavedQuery], qid: str) -> list[dict]:
+    """Every change of a user query, oldest first: version, action, who, when, the text it replaced."""
+    if qid in library:
+        return []
+    with store.connect() as db:
+        rows = db.execute("SELECT version, action, changed_by, changed_at, old_query, old_title FROM query_history "
+                          "WHERE query_id = ? ORDER BY rowid", (qid,)).fetchall()
+    if not rows:
         raise QueryNotFound(f"no saved query with id {qid!r}")
+    return [dict(r) for r in rows]
 
 
 # -- parameters ------------------------------------------------------------------------------------------
@@ -300,4 +346,4 @@ def resolve_params(q: SavedQuery, given: dict[str, Any], from_text: bool = False
 def run_query(graph: Graph, q: SavedQuery, given: dict[str, Any], *, max_rows: int, timeout_s: float,
               from_text: bool = False) -> HuntResult:
     params = resolve_params(q, given, from_text)
-    return run_hunt(graph, q.query, params, max_rows=max_rows, timeout_s=timeout_s)
+    return run_hunt(graph, q.query, params, max_rows=max_rows, timeout_s=timeout_s)  # checked again here
