@@ -86,7 +86,7 @@ def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str
         params["levels"] = levels
     if rule:
         where.append("f.rule_id = $rule")
-        params["rule"] = rule
+        params["rule"] = rule.strip().upper()  # rule ids are upper case; `rules show` accepts either
     if status not in (None, "all"):
         if status not in STATUSES:
             raise QueryError(f"status {status!r}: use open, resolved or all")

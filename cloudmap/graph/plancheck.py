@@ -217,8 +217,9 @@ def _growing_reduce(details: str) -> str | None:
             return ("reduce() that adds its accumulator to itself grows exponentially: "
                     "build the value from the list elements instead")
         builds = initial.startswith(("$autostring", "$autolist", "'", '"', "["))
-        if builds and not details.startswith(("nodes(", "relationships("), m.end()):
-            return ("reduce() that builds a string or list is allowed over nodes(p) or relationships(p) only; "
+        if builds and not details.startswith(("nodes(", "relationships(", "$autolist"), m.end()):
+            return ("reduce() that builds a string or list is allowed over nodes(p), relationships(p) or a "
+                    "literal list only; "
                     "use a list comprehension or collect() instead")
     return None
 

@@ -75,6 +75,8 @@ def move_out_of_graph(graph, store: AuthStore) -> int:
     """Auth material older versions kept in the graph: saved queries move to the store (owned by
     admins), API key nodes are deleted (their hashes were not scrypt; create new keys). Returns how
     many nodes were removed."""
+    for name in ("saved_query_id", "api_key_id"):  # constraints of earlier versions
+        graph.write(f"DROP CONSTRAINT {name} IF EXISTS")
     labels = set(graph.read("CALL db.labels() YIELD label RETURN collect(label) AS l")[0]["l"])
     if not labels & {"SavedQuery", "ApiKey"}:
         return 0

@@ -136,13 +136,20 @@ def run_hunt(graph: Graph, query: str, params: dict | None = None, *, max_rows: 
             result = tx.run(query, params)
             keys = list(result.keys())
             for record in result:
-                if len(rows) == max_rows or size > MAX_RESPONSE_BYTES // 2:
-                    truncated = True  # the graph form repeats at most the rows' content
+                if len(rows) == max_rows:
+                    truncated = True
                     break
                 row = {k: collector.convert(record[k]) for k in keys}
                 size += len(json.dumps(row, default=str))
+                if size > MAX_RESPONSE_BYTES // 2:  # the graph form repeats at most the rows' content
+                    truncated = True
+                    if not rows:  # one row alone is too large to answer with
+                        collector = GraphCollector()
+                    break
                 rows.append(row)
-            notes = [n.get("description") or n.get("title", "") for n in (result.consume().notifications or [])]
+            # a cut result is rolled back at once: consuming it would make the server finish the query
+            summary = None if truncated else result.consume()
+            notes = [n.get("description") or n.get("title", "") for n in (summary.notifications or [])] if summary else []
             tx.rollback()
     except ClientError as exc:
         if "TransactionTimedOut" in (exc.code or "") or "terminated" in (exc.message or "").lower():

@@ -15,7 +15,11 @@ from cloudmap.rules import load_rules
 from cloudmap.services.hunt import json_value
 
 router = APIRouter(tags=["findings"])
-Text = Query(None, max_length=500)
+
+
+def text(description: str):
+    """A text filter; each parameter needs a Query of its own (a shared one gets another's name)."""
+    return Query(None, max_length=500, description=description)
 
 
 @router.get("/rules", summary="The risk rules (built-in and the user's rules directory)")
@@ -30,8 +34,11 @@ def list_rules(request: Request, key: dict = Depends(reader)) -> dict:
 @router.get("/findings", response_model=Page, summary="Findings, filtered, sorted, cursor-paginated")
 def list_findings(request: Request, key: dict = Depends(reader),
                   level: str | None = Query(None, max_length=100, description="one level or a comma list"),
-                  rule: str | None = Text, status: Literal["open", "resolved", "all"] = "open",
-                  account: str | None = Text, asset: str | None = Text, risk_factor: str | None = Text,
+                  rule: str | None = text("a rule id, e.g. CM-VM-001"),
+                  status: Literal["open", "resolved", "all"] = "open",
+                  account: str | None = text("an account or subscription id on the path"),
+                  asset: str | None = text("an asset id the finding affects"),
+                  risk_factor: str | None = text("a risk factor, e.g. internet-exposure"),
                   sort: Literal["score", "first_seen", "last_seen", "rule"] = "score",
                   limit: int = Query(50, ge=1, le=MAX_PAGE), cursor: str | None = Query(None, max_length=2000),
                   view: Literal["summary", "full"] = Query(

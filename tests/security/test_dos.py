@@ -1,0 +1,134 @@
+"""Load test of the real `cloudmap serve`: the worst hunts, deep nesting, huge and chunked bodies and
+a flood of hunts run while another client polls /health every second. Every poll answers within
+1 s, and the server's transactions are back to none within the hunt timeout plus a few seconds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from cloudmap.db.server import free_port
+from tests.helpers import run_cli
+from tests.security.common import active_transactions, fingerprint
+
+HUNT_TIMEOUT = 3.0
+RUNAWAY = "MATCH (n:Asset) WITH collect(n) AS ns UNWIND ns AS a UNWIND ns AS b UNWIND ns AS c RETURN count(*)"
+PROBES = ([RUNAWAY] * 12
+          + ["RETURN size(reduce(s='', x IN range(1, 10000000) | s + 'x'))"] * 6
+          + ["RETURN " + "(" * 9000 + "1" + ")" * 9000] * 15
+          + ["RETURN " + "[" * 9000 + "]" * 9000] * 15
+          + ["RETURN " + "{a: " * 9000 + "1" + "}" * 9000] * 15
+          + ["RETURN [x IN range(1, 10000) | reduce(s = '', n IN [1] | s + '" + "x" * 1000 + "')] AS big"] * 3)
+
+
+def _rss_kib(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+@pytest.fixture
+def server(graph, cli_env):
+    graph.write("UNWIND range(1, 1000) AS i CREATE (:Asset:VirtualMachine {id: 'vm-' + i, name: 'vm ' + i})")
+    tokens = []
+    for i, role in enumerate(["hunter", "hunter", "hunter", "reader"]):
+        proc = run_cli(cli_env, "apikeys", "create", "--role", role, "--name", f"load-{i}")
+        assert proc.returncode == 0, proc.stderr
+        tokens.append(proc.stdout.strip().splitlines()[-1])
+    port = free_port()
+    env = {**cli_env, "CLOUDMAP_HUNT_TIMEOUT": str(HUNT_TIMEOUT), "CLOUDMAP_HUNTS_PER_MINUTE": "1000"}
+    proc = subprocess.Popen([sys.executable, "-m", "cloudmap", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    yield base, tokens, proc.pid
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_health_answers_within_a_second_while_the_worst_requests_run(server, graph):
+    base, tokens, pid = server
+    before = fingerprint(graph)
+    polls: list[float] = []
+    stop = threading.Event()
+
+    def poll():
+        with httpx.Client(timeout=10) as client:
+            while not stop.is_set():
+                t = time.monotonic()
+                assert client.get(f"{base}/health").status_code == 200
+                polls.append(time.monotonic() - t)
+                stop.wait(max(0.0, 1.0 - (time.monotonic() - t)))
+
+    def hunt(i_query):
+        i, query = i_query
+        headers = {"Authorization": f"Bearer {tokens[i % 3]}"}
+        r = httpx.post(f"{base}/hunt", json={"query": query}, headers=headers, timeout=60)
+        return query, r.status_code, r.headers.get("retry-after"), len(r.content), r
+
+    def chunks(total: int, size: int = 1 << 20):
+        sent = 0
+        while sent < total:
+            yield b"x" * size
+            sent += size
+
+    def body(headers) -> int:
+        try:
+            r = httpx.post(f"{base}/hunt", content=chunks(200 << 20),
+                           headers={"Content-Type": "application/json", **headers}, timeout=60)
+            return r.status_code
+        except httpx.HTTPError:   # the server may close the connection after answering
+            return -1
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(1.5)
+    rss_before = _rss_kib(pid)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        chunked = [pool.submit(body, {}), pool.submit(body, {"Authorization": f"Bearer {tokens[0]}"})]
+        results = list(pool.map(hunt, enumerate(PROBES)))
+        chunked = [f.result() for f in chunked]
+    elapsed = time.monotonic() - started
+    deadline = time.monotonic() + HUNT_TIMEOUT + 5
+    while active_transactions(graph) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert active_transactions(graph) == 0
+    time.sleep(1.5)
+    stop.set()
+    poller.join()
+    rss_growth_mib = (_rss_kib(pid) - rss_before) / 1024
+
+    statuses = {}
+    for query, status, retry_after, size, r in results:
+        statuses.setdefault(query[:30], []).append(status)
+        if status == 429:
+            assert retry_after and int(retry_after) >= 1
+        elif query == RUNAWAY:
+            assert status == 400 and r.json()["type"] == "/problems/query-timeout", r.text
+        elif "big" in query:
+            assert status == 200 and r.json()["truncated"] is True and size < 10_000_000
+        else:
+            assert status == 400 and r.json()["type"] == "/problems/query-unbounded", r.text
+    runaway = statuses[RUNAWAY[:30]]
+    assert 429 in runaway and 400 in runaway        # the pool ran some, refused the rest at once
+    assert chunked[0] in (401, -1) and chunked[1] in (413, -1)
+    assert len(polls) >= elapsed, (len(polls), elapsed)
+    assert max(polls) < 1.0, polls
+    assert rss_growth_mib < 100, rss_growth_mib
+    assert fingerprint(graph) == before
+    print(f"\n{len(PROBES)} probes in {elapsed:.1f} s; /health max {max(polls) * 1000:.0f} ms over {len(polls)} polls; "
+          f"API RSS +{rss_growth_mib:.0f} MiB", file=sys.stderr)
