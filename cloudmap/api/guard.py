@@ -15,6 +15,7 @@ import json
 import logging
 from urllib.parse import urlsplit
 
+import anyio
 from starlette.exceptions import HTTPException
 
 from cloudmap.services.apikeys import key_id_of, verify_token
@@ -70,7 +71,8 @@ class Guard:
                 message["headers"] = [*message.get("headers", []), *HEADERS, (b"content-security-policy", csp)]
             await send(message)
 
-        refusal = self.check(scope)
+        # scrypt and SQLite block: off the event loop, so other requests (health) keep being answered
+        refusal = await anyio.to_thread.run_sync(self.check, scope)
         if refusal is not None:
             status, headers, body = refusal
             await send_with_headers({"type": "http.response.start", "status": status, "headers": headers})

@@ -72,6 +72,7 @@ def delete_key(store: AuthStore, key_id: str, actor: str = "cli") -> bool:
 
 
 _verified: OrderedDict[str, tuple[float, str]] = OrderedDict()  # digest of a token -> (expiry, key id)
+_pending: dict[str, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -87,14 +88,19 @@ def verify_token(store: AuthStore, token: str) -> dict | None:
         return None
     digest = hashlib.sha256(f"{store.path}\0{token}".encode()).hexdigest()
     with _lock:
-        cached = _verified.get(digest)
-    if not (cached and cached[0] > time.monotonic() and cached[1] == key_id):
-        if not hmac.compare_digest(_hash(row["salt"], m.group(2)), row["hash"]):
-            return None
+        pending = _pending.setdefault(digest, threading.Lock())
+    with pending:  # concurrent requests with one new token pay for one scrypt, not one each
         with _lock:
-            _verified[digest] = (time.monotonic() + CACHE_SECONDS, key_id)
-            while len(_verified) > CACHE_SIZE:
-                _verified.popitem(last=False)
-        with store.connect() as db:
-            db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (now(), key_id))
+            cached = _verified.get(digest)
+        if not (cached and cached[0] > time.monotonic() and cached[1] == key_id):
+            if not hmac.compare_digest(_hash(row["salt"], m.group(2)), row["hash"]):
+                return None
+            with _lock:
+                _verified[digest] = (time.monotonic() + CACHE_SECONDS, key_id)
+                while len(_verified) > CACHE_SIZE:
+                    _verified.popitem(last=False)
+            with store.connect() as db:
+                db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (now(), key_id))
+    with _lock:
+        _pending.pop(digest, None)
     return {"id": key_id, "name": row["name"], "role": row["role"]}
