@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from cloudmap.api.auth import reader
 from cloudmap.api.problems import Problem
 from cloudmap.api.routes.deps import graph, hunt_problem, max_rows
+from cloudmap.api.routes.hunt import BUSY, hunt_slot
 from cloudmap.explorer import Question, QuestionError
 from cloudmap.services.explore import explore as run_question
 from cloudmap.services.explore import templates
@@ -39,14 +40,15 @@ class Template(BaseModel):
 
 
 @router.post("/explore", response_model=ExploreResponse, summary="Ask a structured question (no Cypher)",
-             responses={400: {"description": "the question names an unknown kind, relationship or property"}})
+             responses={400: {"description": "the question names an unknown kind, relationship or property"}, **BUSY})
 def explore(question: Question, request: Request, key: dict = Depends(reader)) -> dict:
     """The question is compiled to read-only, parameterized Cypher (returned as `cypher` and `params`)
     and runs with the hunt limits: a read transaction, the server's timeout and row cap."""
     settings = request.app.state.settings
     try:
-        answer = run_question(graph(request), question, max_rows=max_rows(request, None),
-                              timeout_s=settings.hunt_timeout_s)
+        with hunt_slot(request, key):  # the same pool and per-key rate as hunts
+            answer = run_question(graph(request), question, max_rows=max_rows(request, None),
+                                  timeout_s=settings.hunt_timeout_s)
     except QuestionError as exc:
         raise Problem(400, str(exc), type_="/problems/bad-question", title="The question cannot be compiled") from None
     except HuntError as exc:
