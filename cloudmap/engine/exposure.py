@@ -12,9 +12,10 @@ from cloudmap.engine.netmodel import NetworkModel
 from cloudmap.engine.netrules import Access, Rule, Verdict, destination_matches, is_internet, source_matches
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.kinds import derived
 
 DERIVATION = "network-exposure"
-REL = "CAN_REACH"
+REL = derived.INTERNET_REACH
 
 
 def _from_internet(ips: list[str]):
@@ -144,5 +145,5 @@ def derive_exposure(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> No
         yield from function_urls(graph)
         yield from cluster_endpoints(graph)
         yield from kubernetes(graph)
-    writer.write(DERIVATION, REL, list(rows()), key=("via",), source_label="Internet")
+    writer.write(DERIVATION, REL, rows())
     writer.sweep(DERIVATION, REL)

@@ -14,10 +14,12 @@ from cloudmap.engine.access_levels import (
     MAX_ACTIONS,
     level_of,
 )
+from cloudmap.engine.admin import derive_account_admin
 from cloudmap.engine.azure_rbac import RoleDefinition
 from cloudmap.engine.iam_model import IamModel, Principal
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.kinds import derived
 
 ADMIN_PROBES = ("iam:CreateUser", "iam:AttachRolePolicy", "ec2:RunInstances", "s3:GetObject", "kms:Decrypt")
 
@@ -130,24 +132,26 @@ def azure_access(graph: Graph, assignments: list[dict]) -> Iterator[dict]:
 
 
 def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
-    writer.write("authenticate-as", "CAN_AUTHENTICATE_AS", list(authenticate_as(graph)), key=("via",))
-    writer.sweep("authenticate-as", "CAN_AUTHENTICATE_AS")
+    writer.write("authenticate-as", derived.AUTHENTICATE_AS, authenticate_as(graph))
+    writer.sweep("authenticate-as", derived.AUTHENTICATE_AS)
 
     model = IamModel.load(graph)
     targets = list(aws_targets(graph))
-    writer.write("aws-access", "CAN_ACCESS", [*aws_access(model, targets), *aws_admins(graph, model)])
-    writer.sweep("aws-access", "CAN_ACCESS")
+    writer.write("aws-access", derived.ACCESS, [*aws_access(model, targets), *aws_admins(graph, model)])
+    writer.sweep("aws-access", derived.ACCESS)
     assume = list(aws_assume(model))
-    writer.write("aws-assume", "CAN_ASSUME", assume)
-    writer.sweep("aws-assume", "CAN_ASSUME")
+    writer.write("aws-assume", derived.ASSUME, assume)
+    writer.sweep("aws-assume", derived.ASSUME)
 
     assignments = list(azure_assignments(graph))
-    writer.write("azure-access", "CAN_ACCESS", list(azure_access(graph, assignments)))
-    writer.sweep("azure-access", "CAN_ACCESS")
+    writer.write("azure-access", derived.ACCESS, list(azure_access(graph, assignments)))
+    writer.sweep("azure-access", derived.ACCESS)
 
-    writer.write("privilege-escalation", "CAN_ESCALATE_TO",
-                 list(privesc.escalations(graph, model, assume, assignments)), key=("method",))
-    writer.sweep("privilege-escalation", "CAN_ESCALATE_TO")
+    escalations = list(privesc.escalations(graph, model, assume, assignments))
+    writer.write("privilege-escalation", derived.ESCALATE, escalations)
+    writer.sweep("privilege-escalation", derived.ESCALATE)
+
+    derive_account_admin(graph, writer, model, escalations)
 
 
 __all__ = ["Principal", "derive_identity"]

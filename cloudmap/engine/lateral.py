@@ -21,9 +21,10 @@ from cloudmap.engine.netmodel import NetworkModel, Nic
 from cloudmap.engine.netrules import Access, Rule, Verdict, destination_matches, source_matches
 from cloudmap.engine.writer import EdgeWriter
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.kinds import derived
 
 DERIVATION = "lateral-movement"
-REL = "CAN_CONNECT_TO"
+REL = derived.CONNECT
 MAX_TARGETS = 100
 
 

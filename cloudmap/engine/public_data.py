@@ -18,9 +18,10 @@ from cloudmap.engine import aws_policy
 from cloudmap.engine.access_levels import S3_ACTIONS, level_of
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.kinds import derived
 
 DERIVATION = "public-data"
-REL = "CAN_ACCESS"
+REL = derived.PUBLIC_ACCESS
 ANONYMOUS = "arn:aws:iam::anonymous"   # a principal outside every account
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", "AllUsers", "AuthenticatedUsers")
@@ -97,5 +98,5 @@ def public_snapshots(graph: Graph) -> Iterator[dict]:
 
 def derive_public_data(graph: Graph, writer: EdgeWriter) -> None:
     rows = [*s3_buckets(graph), *azure_containers(graph), *public_snapshots(graph)]
-    writer.write(DERIVATION, REL, rows, source_label="Internet")
+    writer.write(DERIVATION, REL, rows)
     writer.sweep(DERIVATION, REL)

@@ -1,8 +1,9 @@
 """Writing derived edges: MERGE in UNWIND batches, stamp with the run id, then sweep what this
 run did not produce.
 
-Every derived edge carries ``derived: true``, ``derived_by`` (the derivation that made it) and
-``run_id``. After a derivation has written all its edges without error, edges of its kind still
+Rows are checked against the edge kind's declaration (:mod:`cloudmap.graph.kinds.derived`): typed
+evidence properties and the identity key that tells parallel edges apart. Every derived edge
+carries ``derived: true``, ``derived_by`` (the derivation that made it) and ``run_id``. After a derivation has written all its edges without error, edges of its kind still
 holding an older ``run_id`` are deleted in batches: a closed port or a detached policy removes the
 edges it no longer supports, and an unchanged graph keeps exactly the same edges and properties
 (only ``run_id`` moves). A derivation that fails is not swept, so its previous edges stay.
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import batched
+from cloudmap.graph.model import RelKind, RowError, validate_row
 
 WRITE_BATCH = 10_000   # bench/edge_writer.py: ~12k edges/s fresh vs ~8.7k at 2,000
 SWEEP_BATCH = 5000
@@ -29,36 +31,39 @@ class EdgeWriter:
         self.written: Counter[str] = Counter()
         self.removed: Counter[str] = Counter()
 
-    def write(self, derivation: str, rel_type: str, rows: Iterable[dict], key: tuple[str, ...] = (),
-              source_label: str = "Asset", target_label: str = "Asset") -> int:
-        """rows: ``{"source": id, "target": id, **properties}``. ``key`` names the properties that
-        distinguish parallel edges of this type between the same nodes (e.g. ``via``)."""
-        keymap = "".join(f", {k}: row.props.{k}" for k in key)
+    def write(self, derivation: str, kind: RelKind, rows: Iterable[dict]) -> int:
+        """rows: ``{"source": id, "target": id, **evidence}``, checked against the declaration of
+        ``kind`` (a ``RelKind(derived=True)`` from :mod:`cloudmap.graph.kinds.derived`). Every row is
+        validated before anything is written, so a bad row leaves the previous edges as they were."""
+        if not kind.derived:
+            raise RowError(f"{kind.name} is a raw relationship kind: the engine writes only derived kinds")
+        clean = [validate_row(kind, row) for row in _dedupe(rows, kind.identity)]
+        keymap = "".join(f", {k}: row.props.{k}" for k in kind.identity)
         query = (f"UNWIND $rows AS row\n"
-                 f"MATCH (a:`{source_label}` {{id: row.source}})\n"
-                 f"MATCH (b:`{target_label}` {{id: row.target}})\n"
-                 f"MERGE (a)-[r:`{rel_type}` {{derived_by: $by{keymap}}}]->(b)\n"
+                 f"MATCH (a:`{kind.source_label}` {{id: row.source}})\n"
+                 f"MATCH (b:`{kind.target_label}` {{id: row.target}})\n"
+                 f"MERGE (a)-[r:`{kind.type}` {{derived_by: $by{keymap}}}]->(b)\n"
                  f"SET r = row.props, r.derived = true, r.derived_by = $by, r.run_id = $run\n"
                  f"RETURN count(r) AS n")
         total = 0
-        for batch in batched(_dedupe(rows), WRITE_BATCH):
-            shaped = [{"source": r["source"], "target": r["target"],
-                       "props": {k: v for k, v in r.items() if k not in ("source", "target") and v is not None}}
-                      for r in batch]
+        for batch in batched(clean, WRITE_BATCH):
+            for row in batch:
+                row["props"] = {k: v for k, v in row["props"].items() if v is not None}
             with self.graph.session() as session:
-                n, created = session.execute_write(_run_counted, query, rows=shaped, by=derivation, run=self.run_id)
+                n, created = session.execute_write(_run_counted, query, rows=batch, by=derivation, run=self.run_id)
             total += n
-            self.created[rel_type] += created
-        self.written[rel_type] += total
+            self.created[kind.type] += created
+        self.written[kind.type] += total
         return total
 
-    def sweep(self, derivation: str, rel_type: str) -> int:
+    def sweep(self, derivation: str, kind: RelKind) -> int:
+        """Delete the edges of ``kind`` this derivation made in earlier runs and not in this one."""
         summary = self.graph.run_autocommit(
-            f"MATCH ()-[r:`{rel_type}`]->() WHERE r.derived_by = $by AND r.run_id <> $run "
+            f"MATCH ()-[r:`{kind.type}`]->() WHERE r.derived_by = $by AND r.run_id <> $run "
             f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {SWEEP_BATCH} ROWS",
             by=derivation, run=self.run_id)
         n = summary.counters.relationships_deleted
-        self.removed[rel_type] += n
+        self.removed[kind.type] += n
         return n
 
 
@@ -68,12 +73,13 @@ def _run_counted(tx, query: str, **params) -> tuple[int, int]:
     return n, result.consume().counters.relationships_created
 
 
-def _dedupe(rows: Iterable[dict]) -> Iterator[dict]:
-    """Merge rows for the same (source, target) within one call: list properties are unioned."""
+def _dedupe(rows: Iterable[dict], identity: tuple[str, ...]) -> Iterator[dict]:
+    """Merge rows for the same edge (source, target, identity key) within one call: list properties
+    are unioned."""
     seen: dict[tuple, dict] = {}
     order: list[tuple] = []
     for row in rows:
-        k = (row["source"], row["target"], row.get("via"), row.get("method"))
+        k = (row.get("source"), row.get("target"), *(row.get(name) for name in identity))
         if k not in seen:
             seen[k] = dict(row)
             order.append(k)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cloudmap.graph.kinds.derived import WRITER_PROPS
 from cloudmap.graph.model import node_kinds, rel_kinds
 from cloudmap.graph.schema import GENERATED, generated_indexes
 
@@ -29,10 +30,20 @@ def reference() -> str:
         out += [f"| `{p.name}`{' (required)' if p.required else ''} | {p.type} | {p.description} |"
                 for p in kind.all_props]
         out.append("")
+    rels = sorted(rel_kinds(builtin_only=True).values(), key=lambda r: (r.type, r.name))
     out += ["## Relationship kinds", "", "| relationship | properties | description |", "|---|---|---|"]
-    for rel in sorted(rel_kinds(builtin_only=True).values(), key=lambda r: (r.type, r.name)):
+    for rel in (r for r in rels if not r.derived):
         ps = ", ".join(f"`{p.name}` ({p.type})" for p in rel.properties) or "-"
         out.append(f"| `({_end(rel.source)})-[:{rel.type}]->({_end(rel.target)})` | {ps} | {rel.description} |")
+    out += ["", "## Derived relationship kinds (attacker moves)", "",
+            f"Written only by the engine; every edge also has {', '.join(f'`{p}`' for p in WRITER_PROPS)}. "
+            "The identity key tells parallel edges of one type between the same nodes apart "
+            "(with `derived_by`).", "",
+            "| relationship | identity key | evidence properties | description |", "|---|---|---|---|"]
+    for rel in (r for r in rels if r.derived):
+        ps = ", ".join(f"`{p.name}` ({p.type}{', required' if p.required else ''})" for p in rel.properties) or "-"
+        key = ", ".join(f"`{k}`" for k in rel.identity) or "-"
+        out.append(f"| `({_end(rel.source)})-[:{rel.type}]->({_end(rel.target)})` | {key} | {ps} | {rel.description} |")
     return "\n".join(out) + "\n"
 
 

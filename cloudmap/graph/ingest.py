@@ -130,6 +130,8 @@ class Sync:
         return written
 
     def write_rels(self, kind: RelKind, rows: Iterable[dict], scope: str | None) -> int:
+        if kind.derived:
+            raise RowError(f"{kind.name} is derived: only the engine writes it (cloudmap derive)")
         written = requested = 0
         for batch in batched(self._valid(kind, rows), self.batch_size):
             requested += len(batch)

@@ -98,6 +98,8 @@ class RelKind:
     properties: tuple[Prop, ...] = ()
     description: str = ""
     module: str = field(default="", compare=False)
+    derived: bool = False          # an attacker move the engine computes (never a loader)
+    identity: tuple[str, ...] = () # derived: properties that tell parallel edges between two nodes apart
 
     @property
     def source_label(self) -> str:
@@ -149,8 +151,13 @@ def node_kind(name: str, labels: tuple[str, ...] | list[str], properties=(), des
 
 
 def rel_kind(type_: str, source: NodeKind | str, target: NodeKind | str, properties=(),
-             description: str = "") -> RelKind:
-    kind = RelKind(type_, source, target, props(*properties), description, sys._getframe(1).f_globals["__name__"])
+             description: str = "", derived: bool = False, identity: tuple[str, ...] = ()) -> RelKind:
+    kind = RelKind(type_, source, target, props(*properties), description, sys._getframe(1).f_globals["__name__"],
+                   derived, tuple(identity))
+    missing = [k for k in kind.identity if k not in kind.prop_map()]
+    if missing or (kind.identity and not derived):
+        raise ValueError(f"relationship kind {kind.name}: identity {kind.identity} must name declared "
+                         "properties of a derived kind")
     if kind.name in _REL_KINDS and _REL_KINDS[kind.name] != kind:
         raise ValueError(f"relationship kind {kind.name} declared twice")
     _REL_KINDS[kind.name] = kind

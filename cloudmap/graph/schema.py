@@ -27,11 +27,17 @@ def code_version() -> int:
 
 
 def generated_indexes() -> str:
-    """The relationship scope indexes, one per declared type (cleanup looks rels up by scope)."""
-    types = sorted({k.type for k in rel_kinds(builtin_only=True).values()})
+    """One (r.scope) index per raw relationship type (scoped cleanup looks rels up by scope) and one
+    (r.derived_by) index per derived type (the engine's sweep looks edges up by derivation)."""
+    kinds = rel_kinds(builtin_only=True).values()
+    raw = sorted({k.type for k in kinds if not k.derived})
+    derived = sorted({k.type for k in kinds if k.derived})
     lines = ["// Generated from the declarations in cloudmap/graph/kinds by `python -m cloudmap.graph.docs`.",
-             "// One (r.scope) index per relationship type, used by scoped cleanup."]
-    lines += [f"CREATE INDEX rel_scope_{t.lower()} IF NOT EXISTS FOR ()-[r:`{t}`]-() ON (r.scope);" for t in types]
+             "// One (r.scope) index per raw relationship type, used by scoped cleanup;",
+             "// one (r.derived_by) index per derived type, used by the engine's sweep."]
+    lines += [f"CREATE INDEX rel_scope_{t.lower()} IF NOT EXISTS FOR ()-[r:`{t}`]-() ON (r.scope);" for t in raw]
+    lines += [f"CREATE INDEX rel_derived_{t.lower()} IF NOT EXISTS FOR ()-[r:`{t}`]-() ON (r.derived_by);"
+              for t in derived]
     return "\n".join(lines) + "\n"
 
 

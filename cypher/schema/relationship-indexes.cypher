@@ -1,5 +1,6 @@
 // Generated from the declarations in cloudmap/graph/kinds by `python -m cloudmap.graph.docs`.
-// One (r.scope) index per relationship type, used by scoped cleanup.
+// One (r.scope) index per raw relationship type, used by scoped cleanup;
+// one (r.derived_by) index per derived type, used by the engine's sweep.
 CREATE INDEX rel_scope_allows_from IF NOT EXISTS FOR ()-[r:`ALLOWS_FROM`]-() ON (r.scope);
 CREATE INDEX rel_scope_allows_to IF NOT EXISTS FOR ()-[r:`ALLOWS_TO`]-() ON (r.scope);
 CREATE INDEX rel_scope_applies_to IF NOT EXISTS FOR ()-[r:`APPLIES_TO`]-() ON (r.scope);
@@ -29,3 +30,9 @@ CREATE INDEX rel_scope_starts IF NOT EXISTS FOR ()-[r:`STARTS`]-() ON (r.scope);
 CREATE INDEX rel_scope_stores IF NOT EXISTS FOR ()-[r:`STORES`]-() ON (r.scope);
 CREATE INDEX rel_scope_uses_identity IF NOT EXISTS FOR ()-[r:`USES_IDENTITY`]-() ON (r.scope);
 CREATE INDEX rel_scope_uses_profile IF NOT EXISTS FOR ()-[r:`USES_PROFILE`]-() ON (r.scope);
+CREATE INDEX rel_derived_can_access IF NOT EXISTS FOR ()-[r:`CAN_ACCESS`]-() ON (r.derived_by);
+CREATE INDEX rel_derived_can_assume IF NOT EXISTS FOR ()-[r:`CAN_ASSUME`]-() ON (r.derived_by);
+CREATE INDEX rel_derived_can_authenticate_as IF NOT EXISTS FOR ()-[r:`CAN_AUTHENTICATE_AS`]-() ON (r.derived_by);
+CREATE INDEX rel_derived_can_connect_to IF NOT EXISTS FOR ()-[r:`CAN_CONNECT_TO`]-() ON (r.derived_by);
+CREATE INDEX rel_derived_can_escalate_to IF NOT EXISTS FOR ()-[r:`CAN_ESCALATE_TO`]-() ON (r.derived_by);
+CREATE INDEX rel_derived_can_reach IF NOT EXISTS FOR ()-[r:`CAN_REACH`]-() ON (r.derived_by);
