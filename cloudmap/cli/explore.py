@@ -166,9 +166,12 @@ def explore(
         compiled = compile_question(question)
     except QuestionError as exc:
         fail(str(exc), EXIT_USAGE)
-    if show_cypher:
+    if show_cypher:  # as Browser takes it: :param lines, then the query
+        from cloudmap.cypher.browser.favorites import cypher_literal
+
+        for key, value in compiled.params.items():
+            info(f":param {key} => {cypher_literal(value)};")
         info(compiled.cypher)
-        info(f"// params: {compiled.params}")
     if dry_run:
         if fmt == Output.json:
             print_json(compiled.as_dict())

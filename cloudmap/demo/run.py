@@ -60,7 +60,11 @@ def run_verb(*args: str) -> dict | list | None:
                                                 standalone_mode=False)
     if code not in (None, 0):
         raise DemoError(f"`cloudmap {' '.join(args)}` failed (exit {code}); see the error above")
+    # moto's in-process server prints notes (an AWS host it has no backend for) into the same stdout
     text = out.getvalue().strip()
+    start = min((i for i in (text.find("\n{"), text.find("\n[")) if i >= 0), default=-1)
+    if text[:1] not in ("{", "[") and start >= 0:
+        text = text[start + 1:]
     return json.loads(text) if text else None
 
 
