@@ -119,7 +119,8 @@ class OrderBy(Model):
 
 class Returns(Model):
     kind: Literal["nodes", "count", "paths"] = "nodes"
-    nodes: list[str | int] | None = Field(default=None, description="which nodes (default: every node)")
+    nodes: list[str | int] | None = Field(default=None, min_length=1, max_length=MAX_STEPS + 1,
+                                          description="which nodes (default: every node)")
     group_by: list[GroupBy] = Field(default_factory=list, max_length=5)
 
 
