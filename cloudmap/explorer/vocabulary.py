@@ -1,9 +1,7 @@
 """What a question may name: labels, relationship types and property names of the declared model.
 
-Everything comes from the declarations (``cloudmap/graph/model.py`` and ``cloudmap/graph/kinds/``).
-Relationship kinds declared with ``derived=True`` are the engine's moves; until every move is
-declared, the engine's own relationship names fill the gap, with the evidence properties the
-engine writes on them.
+Everything comes from the declarations (``cloudmap/graph/model.py`` and ``cloudmap/graph/kinds/``);
+relationship kinds declared with ``derived=True`` are the engine's moves.
 """
 
 from __future__ import annotations
@@ -13,20 +11,10 @@ from functools import lru_cache
 
 from cloudmap.graph.model import node_kinds, rel_kinds
 
-# The engine's moves and the evidence they carry (docs/graph-model.md, "Derived relationships"),
-# used for any move not (yet) declared as RelKind(derived=True).
-ENGINE_MOVES: dict[str, tuple[str, ...]] = {
-    "CAN_REACH": ("ports", "protocols", "via", "rules"),
-    "CAN_CONNECT_TO": ("ports", "protocols", "rules"),
-    "CAN_AUTHENTICATE_AS": ("via",),
-    "CAN_ACCESS": ("level", "actions", "evidence", "conditional", "reason"),
-    "CAN_ASSUME": ("evidence",),
-    "CAN_ESCALATE_TO": ("method", "evidence"),
-}
-
 # What the ingestion core stamps on every node.
 BOOKKEEPING_TYPES = {"first_seen": "datetime", "last_seen": "datetime", "sync_id": "str", "scope": "str"}
-LIST_EVIDENCE = ("ports", "protocols", "rules", "actions", "evidence")
+# What the edge writer stamps on every derived relationship.
+DERIVED_BOOKKEEPING = {"derived": "bool", "derived_by": "str", "run_id": "str"}
 
 
 class UnknownName(ValueError):
@@ -90,14 +78,7 @@ def vocabulary() -> Vocabulary:
         props = rels.setdefault(kind.type, {})
         for prop in kind.properties:
             props.setdefault(prop.name, prop.type)
-        if getattr(kind, "derived", False):
+        if kind.derived:
             derived.add(kind.type)
-    for rel_type, evidence in ENGINE_MOVES.items():
-        if rel_type not in derived:
-            props = rels.setdefault(rel_type, {})
-            for name in evidence:
-                props.setdefault(name, "list[str]" if name in LIST_EVIDENCE else "str")
-            derived.add(rel_type)
-    for rel_type in derived:
-        rels[rel_type].update({"derived": "bool", "derived_by": "str", "run_id": "str"})
+            props.update(DERIVED_BOOKKEEPING)
     return Vocabulary(labels, rels, frozenset(derived))
