@@ -178,3 +178,21 @@ def test_keys_created_on_the_cli_work_and_are_stored_outside_the_graph(graph, cl
     assert "cli-made" in listed and token.split("_")[2] not in listed
     assert graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) AS n")[0]["n"] == 0
     assert create_key(open_store(neo4j_settings), "x", "reader")[1] != token
+
+
+def test_the_local_server_bounds_transactions_and_keeps_its_home_private(tmp_path):
+    from cloudmap.db.server import LocalServer
+
+    server = LocalServer(tmp_path / "home", bolt_port=1, http_port=2, password="p", heap="512m", data_dir=tmp_path,
+                         neo4j_version="5", browser_version="5", tx_timeout="90s", tx_memory="128m")
+    server.make_home()
+    server.write_conf()
+    conf = (tmp_path / "home" / "conf" / "neo4j.conf").read_text()
+    for line in ("db.transaction.timeout=90s", "db.memory.transaction.max=128m",
+                 "dbms.memory.transaction.total.max=367001k", "dbms.security.allow_csv_import_from_file_urls=false"):
+        assert line in conf
+    assert "server.directories.import" not in conf and not (tmp_path / "home" / "import").exists()
+    for path in (tmp_path / "home", tmp_path / "home" / "data", tmp_path / "home" / "logs"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+    assert stat.S_IMODE((tmp_path / "home" / "conf" / "neo4j.conf").stat().st_mode) == 0o600
+
