@@ -1,17 +1,23 @@
 """The whole pipeline per estate size, stage by stage: ingest, derive, rules + findings.
 
     python -m bench.pipeline --assets 1000 10000 100000
+    python -m bench.pipeline --assets 10000 --baseline-ref <git revision>
 
 Each size starts from an empty database: the synthetic estate (bench/estate.py) is written through
 the ingestion core, the engine derives its edges (`cloudmap.engine.derive`), and the analysis runs
 every rule and writes findings (`run_analysis(derive=False)`, so rules are timed on their own).
 Prints one JSON line per size, then the fitted growth exponent per stage (time ~ n^k: k close to 1
 is linear; n log n shows as about 1.1 over these sizes).
+
+With ``--baseline-ref`` each size also times the identity derivation (authenticate-as, access,
+assume, escalation) of the engine as it was at that revision and of the current one, back to back on
+the same graph after the full derive, and reports ``identity_new_over_old``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import math
@@ -38,7 +44,26 @@ def growth(points: list[tuple[int, float]]) -> float | None:
     return round(sum((x - mx) * (y - my) for x, y in pts) / den, 2) if den else None
 
 
-def run(sizes: list[int], batch: int) -> list[dict]:
+def identity_ratio(graph, baseline_ref: str) -> dict:
+    """The identity step of the engine at ``baseline_ref`` and of the current engine, on one graph."""
+    from bench.baseline import engine_at
+    from cloudmap.engine.identity import derive_identity
+    from cloudmap.engine.writer import EdgeWriter
+
+    old = engine_at(baseline_ref)
+    old_identity = importlib.import_module(old.__name__ + ".identity")
+    old_writer = importlib.import_module(old.__name__ + ".writer")
+    t0 = time.perf_counter()
+    old_identity.derive_identity(graph, old_writer.EdgeWriter(graph, "bench-baseline"))
+    old_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    derive_identity(graph, EdgeWriter(graph, "bench-current"))
+    new_s = time.perf_counter() - t0
+    return {"identity_old_s": round(old_s, 1), "identity_new_s": round(new_s, 1),
+            "identity_new_over_old": round(new_s / old_s, 2) if old_s else None, "baseline_ref": baseline_ref}
+
+
+def run(sizes: list[int], batch: int, baseline_ref: str | None = None) -> list[dict]:
     out = []
     with bench_server() as (cfg, server):
         graph = connect(cfg)
@@ -63,6 +88,8 @@ def run(sizes: list[int], batch: int) -> list[dict]:
                    "graph_nodes": counts["nodes"], "graph_rels": counts["rels"],
                    "loader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                    "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}
+            if baseline_ref:
+                rec.update(identity_ratio(graph, baseline_ref))
             print(json.dumps(rec), flush=True)
             out.append(rec)
         graph.close()
@@ -86,8 +113,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--assets", type=int, nargs="+", default=[1000, 10_000, 100_000])
     ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--baseline-ref", help="also time the identity derivation of the engine at this git revision")
     args = ap.parse_args()
-    run(args.assets, args.batch)
+    run(args.assets, args.batch, args.baseline_ref)
 
 
 if __name__ == "__main__":

@@ -215,6 +215,8 @@ def test_loads_every_kind_with_its_facts(graph, estate):
     scp = one(graph, "MATCH (p:Policy {id: $p, policy_type: 'scp'})-[:APPLIES_TO]->(:Account {id: $a}) RETURN p",
               p=e["scp"], a=ACCOUNT_ARN)["p"]
     assert json.loads(scp["document"])["Statement"][0]["Effect"] == "Deny"
+    levels = one(graph, "MATCH (:Policy {id: $p})-[r:APPLIES_TO]->(:Account) RETURN r.targets AS t", p=e["scp"])["t"]
+    assert len(levels) == 1 and levels[0].startswith("r-")   # attached at the root: one level of the tree
 
     # Data.
     bucket = one(graph, "MATCH (b:DataStore:Bucket:AWSS3Bucket {id: 'arn:aws:s3:::crown-data'})"

@@ -38,7 +38,7 @@ CASES = [
     ("wildcard does not cross services", [allow("s3:*")], {}, "kms:Decrypt", "*", False, False),
     ("deny wins", [allow(), deny("s3:*", BUCKET + "/*")], {}, "s3:GetObject", BUCKET + "/k", False, False),
     ("deny elsewhere does not", [allow(), deny("s3:*", "arn:aws:s3:::other/*")], {}, "s3:GetObject", BUCKET + "/k", True, False),
-    ("conditional deny is not a deny", [allow(), deny("s3:*", **COND)], {}, "s3:GetObject", BUCKET, True, False),
+    ("undecided deny is not a deny, but leaves it conditional", [allow(), deny("s3:*", **COND)], {}, "s3:GetObject", BUCKET, True, True),
     ("conditional allow is conditional", [allow("s3:*", **COND)], {}, "s3:GetObject", BUCKET, True, True),
     ("NotAction allows the rest", [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], {}, "s3:GetObject", BUCKET, True, False),
     ("NotAction excludes", [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], {}, "iam:CreateUser", "*", False, False),

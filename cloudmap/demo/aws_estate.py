@@ -9,7 +9,7 @@ Account ``PROD`` (moto's default account) holds the three seed cases and most of
 * LOW    ``batch-worker``: private subnet, no public IP, vulnerable OS packages (OpenSSL, curl; not in
   KEV), reachable only from its own subnet, no sensitive access.
 * lateral movement: the exposed ``bastion`` whose group is allowed into the private ``orders-db``;
-* privilege escalation: ``ci-deployer`` (iam:CreatePolicyVersion) and ``dev-alice``
+* privilege escalation: ``ci-deployer`` (iam:CreatePolicyVersion on its own policy) and ``dev-alice``
   (iam:PassRole + ec2:RunInstances); a public bucket ``acme-public-assets``.
 
 Account ``SHARED`` is reached through an assumed role (moto files resources under the account of
@@ -229,7 +229,11 @@ def build_prod(b: AccountBuilder, noise: bool = True) -> None:
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{PUBLIC_BUCKET}/*"}))
 
     # Privilege escalation.
-    b.user("ci-deployer", {"deploy": _policy(_allow(["iam:CreatePolicyVersion", "iam:ListPolicies"], "*"))})
+    # The CI user may rewrite its own managed deploy policy: it can grant itself anything.
+    deploy = f"arn:aws:iam::{PROD}:policy/ci-deploy"
+    b.user("ci-deployer", {})
+    b.managed_policy("ci-deploy", _policy(_allow(["iam:CreatePolicyVersion", "iam:ListPolicies"], deploy)))
+    b.iam.attach_user_policy(UserName="ci-deployer", PolicyArn=deploy)
     b.user("dev-alice", {"launch": _policy(_allow(["iam:PassRole", "ec2:RunInstances", "ec2:Describe*"], "*"))})
     admin = b.managed_policy("ops-full-admin", _policy(_allow("*", "*")))
     b.role("ops-admin", _account_trust(PROD), managed=[admin])

@@ -1,14 +1,19 @@
 """AWS IAM policy evaluation, pure Python, following the documented evaluation logic:
 
 1. An explicit ``Deny`` that matches (in an identity policy, a permission boundary, an SCP or the
-   resource policy) wins. A deny with a ``Condition`` is *not* counted (we cannot know the request
-   context), so we over-report access rather than miss it; it is recorded in ``ignored_denies``.
-2. Service control policies, when any apply, must allow the action.
+   resource policy) and whose condition holds wins. A deny whose condition depends on what the graph
+   cannot know is *not* counted (we over-report access rather than miss it): it is recorded in
+   ``ignored_denies`` and the decision is ``conditional``.
+2. Service control policies, when any apply, must allow the action at every level of the
+   Organizations tree (root, each OU, the account): ``scps`` is one tuple of statements per level.
 3. A permission boundary, when set, must allow the action.
 4. An identity policy or the resource policy must allow it (for KMS keys the key policy must allow
    it directly or delegate to the account; across accounts both sides must allow).
 
-An ``Allow`` with a ``Condition`` still allows, but the decision is marked ``conditional``.
+Conditions are evaluated by :mod:`cloudmap.engine.aws_conditions` against a
+:class:`~cloudmap.engine.aws_conditions.RequestContext`: a statement whose condition cannot hold does
+not count; one whose condition depends on unknowable keys counts, marks the decision ``conditional``
+and its condition text is kept in ``conditions``. Without a context every condition is unknowable.
 Actions are matched case-insensitively, resources case-sensitively; ``*`` and ``?`` are wildcards;
 ``NotAction`` and ``NotResource`` match everything except what they list.
 """
@@ -20,6 +25,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from cloudmap.engine.aws_conditions import FALSE, TRUE, UNKNOWN, Condition, RequestContext, Truth, parse_conditions
+
+# The resource of a request that creates something the caller names (a function, a stack, a job):
+# an Allow on any resource pattern can be met by choosing the name; only a Deny on every name ("*") blocks.
+NEW_RESOURCE = "<new resource>"
 
 
 class PolicyError(ValueError):
@@ -45,6 +56,19 @@ class Statement:
     principals: dict | None = None       # resource policies only: {"AWS": [...], "Service": [...]} or {"*": ["*"]}
     not_principals: dict | None = None
     conditional: bool = False
+    conditions: tuple[Condition, ...] = ()
+
+    def condition_holds(self, ctx: RequestContext | None) -> Truth:
+        """Whether the Condition holds for the request (for a Deny: as the caller would choose)."""
+        if not self.conditions:
+            return TRUE
+        if ctx is None:
+            return UNKNOWN
+        from cloudmap.engine.aws_conditions import evaluate as evaluate_conditions
+        return evaluate_conditions(self.conditions, ctx, attacker_wants=self.allow)
+
+    def condition_text(self) -> str:
+        return "; ".join(c.text() for c in self.conditions)
 
     @property
     def allow(self) -> bool:
@@ -56,6 +80,10 @@ class Statement:
         return any(wildcard_match(p, action, True) for p in self.actions)
 
     def matches_resource(self, resource: str) -> bool:
+        if resource == NEW_RESOURCE:
+            if self.allow:
+                return self.not_resources is not None or bool(self.resources)
+            return self.not_resources is None and "*" in self.resources
         if self.not_resources is not None:
             return not any(wildcard_match(p, resource, False) for p in self.not_resources)
         return any(wildcard_match(p, resource, False) for p in self.resources)
@@ -95,8 +123,8 @@ def parse_policy(document: str, policy_id: str = "") -> tuple[Statement, ...]:
                 not_resources=_as_list(st["NotResource"]) if "NotResource" in st else None,
                 principals=_principal_map(st.get("Principal")),
                 not_principals=_principal_map(st.get("NotPrincipal")),
-                conditional=bool(st.get("Condition"))))
-        except PolicyError as exc:
+                conditional=bool(st.get("Condition")), conditions=parse_conditions(st.get("Condition"))))
+        except (PolicyError, ValueError) as exc:
             raise PolicyError(f"policy {policy_id}: statement {i}: {exc}") from None
     return tuple(out)
 
@@ -156,63 +184,104 @@ class Decision:
     conditional: bool = False
     evidence: list[str] = field(default_factory=list)     # ids of the policies whose statements allowed it
     denied_by: list[str] = field(default_factory=list)
-    ignored_denies: list[str] = field(default_factory=list)  # conditional denies, not counted
+    ignored_denies: list[str] = field(default_factory=list)  # denies whose condition the graph cannot decide
     reason: str = ""
+    conditions: list[str] = field(default_factory=list)   # the condition texts that left it conditional
 
 
-def _allows(statements: Iterable[Statement], action: str, resource: str) -> tuple[bool, bool, list[str]]:
-    """(allowed, only conditionally, evidence) from the Allow statements of one layer."""
-    hits = [s for s in statements if s.allow and s.matches_action(action) and s.matches_resource(resource)]
-    return bool(hits), bool(hits) and all(s.conditional for s in hits), sorted({s.policy_id for s in hits})
+@dataclass
+class _Layer:
+    ok: bool
+    conditional: bool
+    evidence: list[str]
+    conditions: list[str]
+
+
+def _allows(statements: Iterable[Statement], action: str, resource: str, ctx: RequestContext | None) -> _Layer:
+    """What the Allow statements of one layer grant: only conditionally when every matching
+    statement's condition is undecided; statements whose condition cannot hold do not count."""
+    hits = []
+    for s in statements:
+        if s.allow and s.matches_action(action) and s.matches_resource(resource):
+            truth = s.condition_holds(ctx)
+            if truth is not FALSE:
+                hits.append((s, truth))
+    sure = [s for s, t in hits if t is TRUE]
+    return _Layer(bool(hits), bool(hits) and not sure, sorted({s.policy_id for s, _ in hits}),
+                  [] if sure else sorted({s.condition_text() for s, _ in hits}))
+
+
+def scp_levels(scps) -> tuple[tuple[Statement, ...], ...] | None:
+    """SCPs as levels: a flat sequence of statements is one level."""
+    if scps is None:
+        return None
+    scps = tuple(scps)
+    if scps and isinstance(scps[0], Statement):
+        return (scps,)
+    return tuple(tuple(level) for level in scps)
 
 
 def evaluate(action: str, resource: str, identity: Iterable[Statement] = (),
-             boundary: Iterable[Statement] | None = None, scps: Iterable[Statement] | None = None,
+             boundary: Iterable[Statement] | None = None, scps=None,
              resource_policy: Iterable[Statement] | None = None, principal: str = "",
-             resource_account: str = "", resource_policy_required: bool = False, service: str | None = None) -> Decision:
+             resource_account: str = "", resource_policy_required: bool = False, service: str | None = None,
+             context: RequestContext | None = None) -> Decision:
     identity = tuple(identity)
     boundary = tuple(boundary) if boundary is not None else None
-    scps = tuple(scps) if scps is not None else None
+    levels = scp_levels(scps)
     named = [(s, principal_match(s, principal, service)) for s in (resource_policy or ())]
     rpol = tuple(s for s, how in named if how)
-    denied, ignored = [], []
-    for layer in (identity, boundary or (), scps or (), rpol):
+    denied, ignored, undecided = [], [], []
+    for layer in (identity, boundary or (), *(levels or ()), rpol):
         for s in layer:
             if not s.allow and s.matches_action(action) and s.matches_resource(resource):
-                (ignored if s.conditional else denied).append(s.policy_id)
+                truth = s.condition_holds(context)
+                if truth is TRUE:
+                    denied.append(s.policy_id)
+                elif truth is UNKNOWN:
+                    ignored.append(s.policy_id)
+                    undecided.append(s.condition_text())
+    ignored = sorted(set(ignored))
     if denied:
-        return Decision(False, denied_by=sorted(set(denied)), ignored_denies=sorted(set(ignored)),
-                        reason="explicit deny")
-    conditional, evidence = False, []
-    if scps is not None:
-        ok, cond, _ = _allows(scps, action, resource)
-        if not ok:
-            return Decision(False, ignored_denies=sorted(set(ignored)), reason="not allowed by the SCPs")
-        conditional |= cond
-    id_ok, id_cond, id_ev = _allows(identity, action, resource)
+        return Decision(False, denied_by=sorted(set(denied)), ignored_denies=ignored, reason="explicit deny")
+    conditional, texts = bool(undecided), set(undecided)
+    for level in levels or ():
+        got = _allows(level, action, resource, context)
+        if not got.ok:
+            return Decision(False, ignored_denies=ignored, reason="not allowed by the SCPs")
+        conditional |= got.conditional
+        texts.update(got.conditions)
+    idl = _allows(identity, action, resource, context)
     direct = [s for s, how in named if how == "direct"]
     delegated = [s for s, how in named if how == "account"]
-    rd_ok, rd_cond, rd_ev = _allows(direct, action, resource)
-    ra_ok, ra_cond, ra_ev = _allows(delegated, action, resource)
+    rd = _allows(direct, action, resource, context)
+    ra = _allows(delegated, action, resource, context)
     cross = bool(resource_account) and bool(account_of(principal)) and account_of(principal) != resource_account
     if resource_policy_required:  # KMS key policies, role trust policies: must allow, directly or by delegating
-        paths = [(rd_ok, rd_cond, rd_ev), (ra_ok and id_ok, ra_cond or id_cond, ra_ev + id_ev)]
+        paths = [rd, _Layer(ra.ok and idl.ok, ra.conditional or idl.conditional, ra.evidence + idl.evidence,
+                            ra.conditions + idl.conditions)]
     elif cross:     # across accounts both the identity and the resource policy must allow
-        paths = [(id_ok and (rd_ok or ra_ok), id_cond or (rd_cond if rd_ok else ra_cond), id_ev + rd_ev + ra_ev)]
+        res = rd if rd.ok else ra
+        paths = [_Layer(idl.ok and res.ok, idl.conditional or res.conditional, idl.evidence + rd.evidence + ra.evidence,
+                        idl.conditions + res.conditions)]
     else:
-        paths = [(id_ok, id_cond, id_ev), (rd_ok, rd_cond, rd_ev)]
-    ok_paths = [p for p in paths if p[0]]
+        paths = [idl, rd]
+    ok_paths = [p for p in paths if p.ok]
     if not ok_paths:
-        return Decision(False, ignored_denies=sorted(set(ignored)), reason="no allow")
+        return Decision(False, ignored_denies=ignored, reason="no allow")
     # Identity-based allows are what boundaries limit; a direct resource-policy grant is not limited.
-    if boundary is not None and not (rd_ok and not resource_policy_required and not cross):
-        ok, cond, _ = _allows(boundary, action, resource)
-        if not ok:
-            return Decision(False, ignored_denies=sorted(set(ignored)), reason="outside the permission boundary")
-        conditional |= cond
-    conditional |= all(p[1] for p in ok_paths)
-    evidence = sorted({e for p in ok_paths for e in p[2]})
-    return Decision(True, conditional, evidence, ignored_denies=sorted(set(ignored)), reason="allowed")
+    if boundary is not None and not (rd.ok and not resource_policy_required and not cross):
+        got = _allows(boundary, action, resource, context)
+        if not got.ok:
+            return Decision(False, ignored_denies=ignored, reason="outside the permission boundary")
+        conditional |= got.conditional
+        texts.update(got.conditions)
+    if all(p.conditional for p in ok_paths):
+        conditional = True
+        texts.update(c for p in ok_paths for c in p.conditions)
+    evidence = sorted({e for p in ok_paths for e in p.evidence})
+    return Decision(True, conditional, evidence, ignored_denies=ignored, reason="allowed",
+                    conditions=sorted(texts) if conditional else [])
 
 
 def full_admin_statements(statements: Iterable[Statement]) -> list[Statement]:

@@ -1,6 +1,7 @@
 """AWS principals as the policy evaluator needs them, read from the graph in pages: each user and
-role with its identity policies (own, inline, managed and through its groups), its permission
-boundary and the SCPs of its account; and a cached ``can(action, resource)`` per principal."""
+role with its identity policies (own, inline, managed and through its groups), its tags, its
+permission boundary and the SCPs of its account, one level per Organizations target on the way from
+the root to the account; and a cached ``can(action, resource, context=...)`` per principal."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cloudmap.engine import aws_policy
+from cloudmap.engine.aws_conditions import RequestContext
 from cloudmap.engine.aws_policy import Decision, Statement
 from cloudmap.engine.writer import stream
 from cloudmap.graph.driver import Graph
 
 log = logging.getLogger("cloudmap.engine")
+
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"   # what an attacker attaches (iam:PolicyARN)
+IAM_REGION = "us-east-1"   # aws:RequestedRegion of IAM's global endpoint
+ATTACH_ACTIONS = ("iam:attachrolepolicy", "iam:attachuserpolicy", "iam:attachgrouppolicy")
 
 
 @dataclass(eq=False)
@@ -24,8 +30,9 @@ class Principal:
     policies: list[tuple[str, str, str]]       # (policy id, document, via: own/group:<id>)
     groups: list[str]
     boundary: tuple[Statement, ...] | None
-    scps: tuple[Statement, ...] | None
+    scps: tuple[tuple[Statement, ...], ...] | tuple[Statement, ...] | None   # per level (a flat tuple: one level)
     trust_policy: str | None = None
+    tags: dict[str, str] | None = None
     statements: tuple[Statement, ...] = ()
     # Principals with the same policies, boundary and account get the same decisions unless a
     # resource policy names them, so IamModel.load gives them one shared cache of each kind.
@@ -33,14 +40,25 @@ class Principal:
     _by_action: dict = field(default_factory=dict, repr=False)
 
     def can(self, action: str, resource: str, resource_policy: tuple[Statement, ...] | None = None,
-            resource_account: str = "", resource_policy_required: bool = False) -> Decision:
+            resource_account: str = "", resource_policy_required: bool = False,
+            context: RequestContext | None = None) -> Decision:
         rpol_id = resource_policy[0].policy_id if resource_policy else None
-        k = (action, resource, rpol_id, self.id if rpol_id else None, resource_account, resource_policy_required)
+        identity, boundary, scps = self._relevant(action)
+        # The context matters only when a statement for this action has a condition; then the
+        # decision is this principal's own (the context names it).
+        conditioned = context is not None and (self.needs_context(action) or any(s.conditions for s in resource_policy or ()))
+        k = (action, resource, rpol_id, self.id if rpol_id or conditioned else None, resource_account,
+             resource_policy_required, _context_key(context) if conditioned else None)
         if k not in self._decisions:
-            identity, boundary, scps = self._relevant(action)
             self._decisions[k] = aws_policy.evaluate(action, resource, identity, boundary, scps, resource_policy,
-                                                     self.id, resource_account, resource_policy_required)
+                                                     self.id, resource_account, resource_policy_required,
+                                                     context=context if conditioned else None)
         return self._decisions[k]
+
+    def needs_context(self, action: str) -> bool:
+        """Does a statement of P's own layers for this action have a condition?"""
+        identity, boundary, scps = self._relevant(action)
+        return any(s.conditions for layer in (identity, boundary or (), *(scps or ())) for s in layer)
 
     def could_ever(self, action: str) -> bool:
         """A cheap filter: does any Allow statement mention an action pattern matching ``action``?"""
@@ -52,8 +70,16 @@ class Principal:
         if action not in self._by_action:
             def only(stmts):
                 return None if stmts is None else tuple(s for s in stmts if s.matches_action(action))
-            self._by_action[action] = (only(self.statements), only(self.boundary), only(self.scps))
+            levels = aws_policy.scp_levels(self.scps)
+            self._by_action[action] = (only(self.statements), only(self.boundary),
+                                       None if levels is None else tuple(only(level) for level in levels))
         return self._by_action[action]
+
+
+def _context_key(ctx: RequestContext) -> tuple:
+    def frozen(d):
+        return None if d is None else tuple(sorted(d.items()))
+    return (frozen(ctx.values), frozen(ctx.principal_tags), frozen(ctx.resource_tags), ctx.chosen)
 
 
 def safe_statements(pairs, warn) -> tuple[Statement, ...]:
@@ -81,17 +107,22 @@ class IamModel:
     @staticmethod
     def load(graph: Graph) -> IamModel:
         m = IamModel()
-        scps: dict[str, list[tuple[str, str]]] = {}
-        for row in stream(graph, "MATCH (s:Policy {policy_type: 'scp'})-[:APPLIES_TO]->(a:Account) "
-                                 "RETURN s.id AS id, s.document AS doc, a.id AS a, a.account_id AS acct"):
+        # SCPs per account, one level per Organizations target (root, each OU, the account): at every
+        # level one of the SCPs attached there must allow the action.
+        scps: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        for row in stream(graph, "MATCH (s:Policy {policy_type: 'scp'})-[r:APPLIES_TO]->(a:Account) "
+                                 "RETURN s.id AS id, s.document AS doc, a.id AS a, a.account_id AS acct, "
+                                 "coalesce(r.targets, [coalesce(r.via, 'account')]) AS targets"):
             for key in {row["a"], row["acct"]} - {None}:
-                scps.setdefault(key, []).append((row["id"], row["doc"]))
-        scp_statements = {k: safe_statements(v, m.warn) for k, v in scps.items()}
+                for target in row["targets"]:
+                    scps.setdefault(key, {}).setdefault(target, []).append((row["id"], row["doc"]))
+        scp_statements = {k: tuple(safe_statements(v, m.warn) for _, v in sorted(levels.items()))
+                          for k, levels in scps.items()}
         shared: dict[tuple, tuple[dict, dict]] = {}
         for row in stream(graph, """
                 MATCH (p:Identity) WHERE (p:User OR p:Role) AND coalesce(p.provider, 'aws') = 'aws'
                 RETURN p.id AS id, CASE WHEN p:Role THEN 'Role' ELSE 'User' END AS kind, p.account_id AS acct,
-                       p.trust_policy AS trust,
+                       p.trust_policy AS trust, p.tags AS tags,
                        COLLECT { MATCH (p)-[:HAS_POLICY]->(x:Policy) RETURN [x.id, x.document, 'own'] } AS own,
                        COLLECT { MATCH (p)-[:MEMBER_OF]->(g:Group)-[:HAS_POLICY]->(x:Policy)
                                  RETURN [x.id, x.document, 'group:' + g.id] } AS grp,
@@ -100,12 +131,13 @@ class IamModel:
                 """):
             acct = row["acct"] or aws_policy.account_of(row["id"])
             policies = [tuple(x) for x in row["own"] + row["grp"]]
+            tags = dict(t.split("=", 1) if "=" in t else (t, "") for t in row["tags"] or [])
             signature = (tuple(pid for pid, _, _ in policies), tuple(pid for pid, _ in row["pb"]),
                          acct, aws_policy.account_of(row["id"]))
             decisions, by_action = shared.setdefault(signature, ({}, {}))
             p = Principal(row["id"], row["kind"], acct, policies, row["groups"],
                           safe_statements(row["pb"], m.warn) if row["pb"] else None,
-                          scp_statements.get(acct), row["trust"], _decisions=decisions, _by_action=by_action)
+                          scp_statements.get(acct), row["trust"], tags, _decisions=decisions, _by_action=by_action)
             p.statements = safe_statements([(pid, doc) for pid, doc, _ in policies], m.warn)
             m.add(p)
             for pid, _, _via in policies:
@@ -149,6 +181,32 @@ class IamModel:
                 elif name in self.principals:
                     out[name] = self.principals[name]
         return list(out.values())
+
+    def context(self, p: Principal, action: str, resource: str, resource_tags: dict[str, str] | None = None,
+                service: str = "", chosen: tuple[str, ...] = ()) -> RequestContext:
+        """What the graph knows of P asking ``action`` on ``resource``: P's ARN, account, name and tags;
+        the resource's tags (given, or a principal's own) and region; the service a role is passed to;
+        the policy an attacker would attach. A new resource's region is the caller's choice."""
+        values = {"aws:principalarn": (p.id,), "aws:principalaccount": (p.account_id,),
+                  "aws:principaltype": ("AssumedRole" if p.kind == "Role" else "User",)}
+        if p.kind == "User":
+            values["aws:username"] = (p.id.rsplit("/", 1)[-1],)
+        if resource == aws_policy.NEW_RESOURCE:
+            chosen = (*chosen, "aws:requestedregion")
+        else:
+            parts = resource.split(":")
+            region = parts[3] if resource.startswith("arn:") and len(parts) > 5 else ""
+            values["aws:requestedregion"] = (region or IAM_REGION,)
+        if action.lower() == "iam:passrole" and service:
+            values["iam:passedtoservice"] = (service,)
+        if action.lower() in ATTACH_ACTIONS:
+            values["iam:policyarn"] = (ADMIN_POLICY,)
+        target = self.principals.get(resource)
+        if target is not None:
+            values["iam:permissionsboundary"] = tuple(sorted({s.policy_id for s in target.boundary or ()}))
+            if resource_tags is None:
+                resource_tags = target.tags if target.tags is not None else {}
+        return RequestContext(values, p.tags if p.tags is not None else {}, resource_tags, chosen)
 
     def trust(self, role: Principal) -> tuple[Statement, ...]:
         return _trust(role.id, role.trust_policy or "") if role.trust_policy else ()

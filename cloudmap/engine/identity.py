@@ -93,12 +93,16 @@ def aws_assume(model: IamModel) -> Iterator[dict]:
         if role.kind != "Role" or not trust:
             continue
         named = model.named_by(trust)   # a trust policy must name the caller, directly or by account
+        conditioned = any(s.conditions for s in trust)
         for p in (model.principals.values() if named is None else named):
             if p is role:
                 continue
-            d = p.can("sts:AssumeRole", role.id, trust, role.account_id, resource_policy_required=True)
+            d = p.can("sts:AssumeRole", role.id, trust, role.account_id, resource_policy_required=True,
+                      context=model.context(p, "sts:AssumeRole", role.id)
+                      if conditioned or p.needs_context("sts:AssumeRole") else None)
             if d.allowed:
-                yield {"source": p.id, "target": role.id, "evidence": d.evidence, "conditional": d.conditional}
+                yield {"source": p.id, "target": role.id, "evidence": d.evidence, "conditional": d.conditional,
+                       "condition": "; ".join(d.conditions) or None}
 
 
 # -- Azure --------------------------------------------------------------------------------------------

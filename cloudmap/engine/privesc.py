@@ -1,116 +1,276 @@
-"""Privilege escalation: ``(:Identity)-[:CAN_ESCALATE_TO {method, evidence}]->(:Identity)``.
+"""Privilege escalation: ``(:Identity)-[:CAN_ESCALATE_TO {method, method_id, ...}]->(:Identity)``.
 
-Every method is one entry of :data:`METHODS`: the permissions it needs, what it is checked against,
-and why it works (catalogued by Rhino Security Labs, PMapper and pathfinding.cloud). An edge
-``P -> T`` means P can gain T's privileges; when P can rewrite its *own* permissions the edge is a
-self-loop (``P -> P``), which reads "P can make itself anything it wants".
+The methods are the table in :mod:`cloudmap.engine.privesc_methods` (every path of the public AWS
+catalogue, our additions, the Azure methods). An edge ``P -> T`` means P can gain T's privileges;
+when P can rewrite its *own* permissions the edge is a self-loop (``P -> P``: "P can make itself
+anything"). Two-step paths (change a role, then assume it) are one edge whose ``steps`` name both.
 
-Target kinds:
-
-* ``user`` / ``role`` / ``group``: the action must be allowed on that principal's ARN;
-* ``policy``: on a customer-managed policy attached to T (directly or through a group);
-* ``passrole:<service>``: ``iam:PassRole`` on a role T that trusts the service, plus the service
-  actions (on ``*``), lets P run code as T;
-* ``compute:<label>``: the action on a workload that uses identity T lets P run code as T;
-* ``azure-compute:<label>`` / ``azure-scope``: the same with Azure role assignments.
+Every required action is evaluated by the IAM model with the request context the graph knows
+(:mod:`cloudmap.engine.aws_conditions`): a condition that cannot hold removes the edge; one that
+depends on what the graph cannot know keeps it with ``conditional: true`` and the condition text in
+``condition``. Methods that use an existing resource (a stack, a build project, an instance) escalate
+only to the role really attached to such a resource, and the actions are evaluated on that resource.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from cloudmap.engine.aws_policy import account_of
-from cloudmap.engine.azure_rbac import ROLE_ASSIGNMENT_WRITE, RoleDefinition, scope_covers
+from cloudmap.engine.aws_conditions import RequestContext
+from cloudmap.engine.aws_policy import NEW_RESOURCE, account_of
+from cloudmap.engine.azure_rbac import RoleDefinition, scope_covers
 from cloudmap.engine.iam_model import IamModel, Principal
+from cloudmap.engine.privesc_methods import AWS_METHODS, AZURE_METHODS, METHODS, Method
 from cloudmap.engine.writer import stream
 from cloudmap.graph.driver import Graph
 
+__all__ = ["METHODS", "AwsFacts", "aws_escalations", "azure_escalations", "escalations"]
 
-@dataclass(frozen=True)
-class Method:
-    name: str
-    target: str
-    actions: tuple[str, ...]      # all required (on the target resource for the first, "*" for the rest)
-    explanation: str
+RETAGGED = ("aws:resourcetag/", "iam:resourcetag/")
+PASS_ROLE = "iam:PassRole"
 
 
-METHODS: tuple[Method, ...] = (
-    Method("iam:CreatePolicyVersion", "policy", ("iam:CreatePolicyVersion",),
-           "Write a new default version of a managed policy attached to T, granting anything."),
-    Method("iam:SetDefaultPolicyVersion", "policy", ("iam:SetDefaultPolicyVersion",),
-           "Switch a managed policy attached to T to an older, broader version."),
-    Method("iam:AttachUserPolicy", "user", ("iam:AttachUserPolicy",),
-           "Attach AdministratorAccess (or any managed policy) to user T."),
-    Method("iam:AttachGroupPolicy", "group-members", ("iam:AttachGroupPolicy",),
-           "Attach any managed policy to a group T is a member of."),
-    Method("iam:AttachRolePolicy", "role", ("iam:AttachRolePolicy",),
-           "Attach any managed policy to role T."),
-    Method("iam:PutUserPolicy", "user", ("iam:PutUserPolicy",), "Add an inline policy to user T."),
-    Method("iam:PutGroupPolicy", "group-members", ("iam:PutGroupPolicy",),
-           "Add an inline policy to a group T is a member of."),
-    Method("iam:PutRolePolicy", "role", ("iam:PutRolePolicy",), "Add an inline policy to role T."),
-    Method("iam:AddUserToGroup", "group", ("iam:AddUserToGroup",),
-           "Add oneself to group T and inherit its policies (P must be a user)."),
-    Method("iam:CreateAccessKey", "user", ("iam:CreateAccessKey",), "Create an access key for user T and sign in as T."),
-    Method("iam:CreateLoginProfile", "user", ("iam:CreateLoginProfile",),
-           "Give user T a console password and sign in as T."),
-    Method("iam:UpdateLoginProfile", "user", ("iam:UpdateLoginProfile",),
-           "Reset user T's console password and sign in as T."),
-    Method("iam:UpdateAssumeRolePolicy", "role", ("iam:UpdateAssumeRolePolicy",),
-           "Rewrite role T's trust policy to trust P, then assume it."),
-    Method("iam:PassRole+lambda:CreateFunction+InvokeFunction", "passrole:lambda.amazonaws.com",
-           ("iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"),
-           "Create a function running as T and invoke it."),
-    Method("iam:PassRole+lambda:CreateFunction+CreateEventSourceMapping", "passrole:lambda.amazonaws.com",
-           ("iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
-           "Create a function running as T, triggered by a stream or queue event."),
-    Method("iam:PassRole+lambda:CreateFunction+AddPermission", "passrole:lambda.amazonaws.com",
-           ("iam:PassRole", "lambda:CreateFunction", "lambda:AddPermission"),
-           "Create a function running as T and allow oneself to invoke it."),
-    Method("iam:PassRole+ec2:RunInstances", "passrole:ec2.amazonaws.com", ("iam:PassRole", "ec2:RunInstances"),
-           "Launch an instance with T's instance profile and read its credentials from the metadata service."),
-    Method("iam:PassRole+cloudformation:CreateStack", "passrole:cloudformation.amazonaws.com",
-           ("iam:PassRole", "cloudformation:CreateStack"), "Create a stack that CloudFormation deploys as T."),
-    Method("iam:PassRole+glue:CreateDevEndpoint", "passrole:glue.amazonaws.com",
-           ("iam:PassRole", "glue:CreateDevEndpoint"), "Create a Glue development endpoint running as T and SSH in."),
-    Method("iam:PassRole+glue:CreateJob", "passrole:glue.amazonaws.com",
-           ("iam:PassRole", "glue:CreateJob", "glue:StartJobRun"), "Create and run a Glue job as T."),
-    Method("iam:PassRole+datapipeline:CreatePipeline", "passrole:datapipeline.amazonaws.com",
-           ("iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"),
-           "Define a pipeline whose activities run commands as T."),
-    Method("iam:PassRole+codebuild:CreateProject+StartBuild", "passrole:codebuild.amazonaws.com",
-           ("iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"),
-           "Create a build project running as T with a build spec of one's choosing."),
-    Method("iam:PassRole+sagemaker:CreateNotebookInstance", "passrole:sagemaker.amazonaws.com",
-           ("iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"),
-           "Create a notebook instance as T and open it through a presigned URL."),
-    Method("iam:PassRole+sagemaker:CreateTrainingJob", "passrole:sagemaker.amazonaws.com",
-           ("iam:PassRole", "sagemaker:CreateTrainingJob"), "Run a training job container of one's choosing as T."),
-    Method("iam:PassRole+ecs:RunTask", "passrole:ecs-tasks.amazonaws.com",
-           ("iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"),
-           "Register a task definition with T as task role and run it."),
-    Method("iam:PassRole+apprunner:CreateService", "passrole:tasks.apprunner.amazonaws.com",
-           ("iam:PassRole", "apprunner:CreateService"), "Create an App Runner service whose instance role is T."),
-    Method("lambda:UpdateFunctionCode", "compute:Function", ("lambda:UpdateFunctionCode",),
-           "Replace the code of a function that runs as T."),
-    Method("ssm:SendCommand", "compute:VirtualMachine", ("ssm:SendCommand",),
-           "Run a command on an instance whose profile role is T."),
-    Method("ssm:StartSession", "compute:VirtualMachine", ("ssm:StartSession",),
-           "Open a shell on an instance whose profile role is T."),
-    Method("ec2-instance-connect:SendSSHPublicKey", "compute:VirtualMachine",
-           ("ec2-instance-connect:SendSSHPublicKey",), "Push an SSH key to an instance whose profile role is T."),
-    Method("azure:roleAssignments/write", "azure-scope", (ROLE_ASSIGNMENT_WRITE,),
-           "Assign oneself any role (Owner) at the scope: Owner and User Access Administrator have this."),
-    Method("azure:virtualMachines/write", "azure-compute:VirtualMachine",
-           ("Microsoft.Compute/virtualMachines/write",),
-           "Change a VM with managed identity T (extensions, custom data) to run code as T."),
-    Method("azure:virtualMachines/runCommand", "azure-compute:VirtualMachine",
-           ("Microsoft.Compute/virtualMachines/runCommand/action",), "Run a command on a VM with managed identity T."),
-    Method("azure:sites/write", "azure-compute:Function", ("Microsoft.Web/sites/write",),
-           "Deploy code to an app or function with managed identity T."),
-)
+@dataclass
+class AwsFacts:
+    """The raw facts the AWS methods are checked against (read by :func:`aws_facts`)."""
+    groups: list[str] = field(default_factory=list)
+    policies: dict[str, dict] = field(default_factory=dict)     # managed policy id -> {default_version_id}
+    resources: list[dict] = field(default_factory=list)         # {id, labels, identity, tags, profile}
+    users: dict[str, dict] = field(default_factory=dict)        # user id -> {keys, password}
+    assume: list[dict] = field(default_factory=list)            # CAN_ASSUME rows
+
+
+def aws_facts(graph: Graph, assume: list[dict]) -> AwsFacts:
+    groups = [r["id"] for r in graph.read("MATCH (g:Group) WHERE coalesce(g.provider, 'aws') = 'aws' RETURN g.id AS id")]
+    policies = {r["id"]: {"default_version_id": r["v"]} for r in graph.read(
+        "MATCH (x:Policy) WHERE x.policy_type = 'managed' AND coalesce(x.provider, 'aws') = 'aws' "
+        "RETURN x.id AS id, x.default_version_id AS v")}
+    users = {r["id"]: {"keys": r["keys"], "password": bool(r["password"])} for r in stream(graph, """
+        MATCH (u:User) WHERE coalesce(u.provider, 'aws') = 'aws'
+        RETURN u.id AS id, COUNT { (u)-[:HAS_KEY]->() } AS keys, u.has_console_password AS password""")}
+    labels = " OR ".join(f"c:{lbl}" for lbl in sorted({lbl for m in AWS_METHODS for lbl in (*m.uses, m.needs) if lbl}))
+    resources = list(stream(graph, f"""
+        MATCH (c:Asset) WHERE ({labels}) AND coalesce(c.provider, 'aws') = 'aws'
+        OPTIONAL MATCH (c)-[:USES_IDENTITY]->(i:Role)
+        OPTIONAL MATCH (c)-[:USES_PROFILE]->(:InstanceProfile)-[:HAS_ROLE]->(lr:Role)
+        OPTIONAL MATCH (ip:InstanceProfile)-[:ATTACHED_TO]->(c)
+        RETURN c.id AS id, labels(c) AS labels, coalesce(i.id, lr.id) AS identity, c.tags AS tags, ip.id AS profile"""))
+    for r in resources:
+        r["tags"] = tag_map(r["tags"])
+    return AwsFacts(groups, policies, resources, users, assume)
+
+
+def tag_map(tags: list[str] | None) -> dict[str, str]:
+    return dict(t.split("=", 1) if "=" in t else (t, "") for t in tags or [])
+
+
+# -- evaluating one candidate ----------------------------------------------------------------------
+
+@dataclass
+class _Check:
+    """The decisions of the actions one candidate needs, folded together."""
+    ok: bool = True
+    conditional: bool = False
+    conditions: set[str] = field(default_factory=set)
+    evidence: set[str] = field(default_factory=set)
+    steps: list[str] = field(default_factory=list)
+
+
+class _Evaluator:
+    def __init__(self, model: IamModel, facts: AwsFacts):
+        self.model = model
+        self.tags: dict[str, dict[str, str]] = {r["id"]: r["tags"] for r in facts.resources}
+
+    def context(self, p: Principal, action: str, resource: str, service: str = "",
+                chosen: tuple[str, ...] = ()) -> RequestContext:
+        return self.model.context(p, action, resource, self.tags.get(resource), service, chosen)
+
+    def check(self, p: Principal, requests: list[tuple[str, str]], service: str = "",
+              chosen: tuple[str, ...] = ()) -> _Check:
+        out = _Check()
+        for action, resource in requests:
+            ctx = self.context(p, action, resource, service, chosen) if p.needs_context(action) else None
+            d = p.can(action, resource, context=ctx)
+            if not d.allowed:
+                return _Check(ok=False)
+            out.conditional |= d.conditional
+            out.conditions.update(d.conditions)
+            out.evidence.update(d.evidence)
+            out.steps.append(f"{action} on {'a new resource' if resource == NEW_RESOURCE else resource}")
+        return out
+
+
+def _resource_of(action: str, resource: str) -> str:
+    """Describe and List calls take no resource: they are asked on ``*``."""
+    verb = action.split(":", 1)[-1]
+    return "*" if verb.startswith(("Describe", "List", "Get")) else resource
+
+
+def _edge(p: Principal, target: str, method: Method, c: _Check, *extra_evidence: str,
+          steps: tuple[str, ...] = ()) -> dict:
+    return {"source": p.id, "target": target, "method": method.name, "method_id": method.id,
+            "evidence": sorted(c.evidence | {e for e in extra_evidence if e}), "steps": [*c.steps, *steps],
+            "conditional": c.conditional, "condition": "; ".join(sorted(c.conditions)) or None,
+            "confidence": method.confidence}
+
+
+# -- the AWS methods -------------------------------------------------------------------------------
+
+class _Account:
+    """One account's principals, groups, policies and resources (escalation stays inside the caller's
+    account: IAM, Lambda, EC2 and SSM calls only act there), so the work is linear in accounts."""
+
+    def __init__(self):
+        self.principals: list[Principal] = []
+        self.groups: list[str] = []
+        self.resources: list[dict] = []
+
+
+def _by_account(model: IamModel, facts: AwsFacts) -> dict[str, _Account]:
+    index: dict[str, _Account] = {}
+    for kind, items, key in (("principals", model.principals.values(), lambda q: q.id),
+                             ("groups", facts.groups, str), ("resources", facts.resources, lambda r: r["id"])):
+        for item in items:
+            getattr(index.setdefault(account_of(key(item)), _Account()), kind).append(item)
+    return index
+
+
+def _merged(index: dict[str, _Account], account: str) -> _Account:
+    out = _Account()
+    for k in {account, ""}:
+        a = index.get(k)
+        if a:
+            out.principals += a.principals
+            out.groups += a.groups
+            out.resources += a.resources
+    return out
+
+
+def aws_escalations(model: IamModel, facts: AwsFacts) -> Iterator[dict]:
+    ev = _Evaluator(model, facts)
+    index = _by_account(model, facts)
+    accounts: dict[str, _Account] = {}
+    assumable: dict[str, list[dict]] = {}
+    for e in facts.assume:
+        assumable.setdefault(e["source"], []).append(e)
+    managed_of = {q.id: [pid for pid, _, _ in q.policies if pid in facts.policies] for q in model.principals.values()}
+    found: list[dict] = []
+    for method in AWS_METHODS:
+        if method.target == "assume":
+            m = method
+            found.extend({"source": e["source"], "target": e["target"], "method": m.name, "method_id": m.id,
+                          "evidence": e["evidence"], "steps": [f"sts:AssumeRole on {e['target']}"],
+                          "conditional": bool(e.get("conditional")), "condition": e.get("condition"),
+                          "confidence": m.confidence} for e in facts.assume)
+            continue
+        if method.target == "deputy":
+            continue
+        for p in model.principals.values():
+            if not all(p.could_ever(a) for a in method.actions):
+                continue
+            if method.retag and not any(p.could_ever(a) for a in method.retag):
+                continue
+            acct = accounts.get(p.account_id) or accounts.setdefault(p.account_id, _merged(index, p.account_id))
+            found.extend(_method_edges(method, p, ev, acct, facts, assumable, managed_of))
+    yield from found
+    yield from _deputies(model, ev, index, accounts, found)
+
+
+def _same_account(p: Principal, *arns: str) -> bool:
+    return all(account_of(a) in ("", p.account_id) for a in arns if a)
+
+
+def _method_edges(m: Method, p: Principal, ev: _Evaluator, acct: _Account, facts: AwsFacts,
+                  assumable: dict[str, list[dict]], managed_of: dict[str, list[str]]) -> Iterator[dict]:
+    t, first = m.target, m.actions[0]
+    principals = [q for q in acct.principals if q is not p]
+    if t == "self-policy":
+        for pol in managed_of.get(p.id, ()):
+            if m.id == "cm-iam-001" and facts.policies[pol].get("default_version_id") in (None, "v1"):
+                continue   # no older version to switch back to
+            c = ev.check(p, [(first, pol)])
+            if c.ok:
+                yield _edge(p, p.id, m, c, pol)
+    elif t in ("self-role", "self-user"):
+        if p.kind == ("Role" if t == "self-role" else "User"):
+            c = ev.check(p, [(first, p.id)])
+            if c.ok:
+                yield _edge(p, p.id, m, c)
+    elif t == "self-group":
+        for g in p.groups:
+            c = ev.check(p, [(first, g)])
+            if c.ok:
+                yield _edge(p, p.id, m, c, g)
+    elif t == "group":
+        if p.kind == "User":
+            for g in acct.groups:
+                if g not in p.groups:
+                    c = ev.check(p, [(first, g)])
+                    if c.ok:
+                        yield _edge(p, g, m, c)
+    elif t == "user":
+        yield from _user_edges(m, p, ev, [q for q in principals if q.kind == "User"], facts)
+    elif t == "role":
+        for r in (q for q in principals if q.kind == "Role"):
+            c = ev.check(p, [(a, r.id) for a in m.actions])
+            if c.ok:
+                yield _edge(p, r.id, m, c)
+    elif t in ("assumable-role", "assumable-policy"):
+        for e in assumable.get(p.id, ()):
+            r = e["target"]
+            if r == p.id or not _same_account(p, r):
+                continue
+            for res in ([r] if t == "assumable-role" else managed_of.get(r, ())):
+                c = ev.check(p, [(first, res)])
+                if c.ok:
+                    c.conditional |= bool(e.get("conditional"))
+                    yield _edge(p, r, m, c, res, *e.get("evidence", ()), steps=(f"sts:AssumeRole on {r}",))
+    elif t in ("rewritable-role", "rewritable-policy"):
+        for r in (q for q in principals if q.kind == "Role"):
+            for res in ([r.id] if t == "rewritable-role" else managed_of.get(r.id, ())):
+                c = ev.check(p, [(first, res), ("iam:UpdateAssumeRolePolicy", r.id)])
+                if c.ok:
+                    yield _edge(p, r.id, m, c, res, steps=(f"sts:AssumeRole on {r.id}",))
+    elif t == "passrole":
+        yield from _passrole_edges(m, p, ev, principals, acct)
+    elif t == "uses":
+        yield from _uses_edges(m, p, ev, acct)
+    elif t == "profile-swap":
+        yield from _profile_swap_edges(m, p, ev, principals, acct)
+
+
+def _user_edges(m: Method, p: Principal, ev: _Evaluator, users: list[Principal], facts: AwsFacts) -> Iterator[dict]:
+    for u in users:
+        info = facts.users.get(u.id, {"keys": 0, "password": False})
+        if "iam:CreateAccessKey" in m.actions and m.id in ("iam-002", "cm-iam-002") and info["keys"] >= 2:
+            continue   # a user holds at most two access keys: a third cannot be created
+        if m.id == "iam-003" and info["keys"] < 2:
+            continue   # iam-002 covers it
+        if m.id == "iam-004" and info["password"]:
+            continue   # CreateLoginProfile fails when the user already has a password
+        if m.id in ("iam-006", "cm-iam-003") and not info["password"]:
+            continue
+        c = _allowed(m, p, ev, u.id, [(a, u.id) for a in m.actions])
+        if c.ok:
+            yield _edge(p, u.id, m, c)
+
+
+def _allowed(m: Method, p: Principal, ev: _Evaluator, resource: str, requests: list[tuple[str, str]]) -> _Check:
+    """The method's requests; for a retagging method, only when they need the retag: P may tag or
+    untag the resource, and the tag-conditioned requests then hold with tags of P's choosing."""
+    if not m.retag:
+        return ev.check(p, requests)
+    if ev.check(p, requests).ok:
+        return _Check(ok=False)   # allowed without retagging: the plain method reports it
+    tagging = next((c for a in m.retag if (c := ev.check(p, [(a, resource)])).ok), None)
+    if tagging is None:
+        return _Check(ok=False)
+    c = ev.check(p, requests, chosen=RETAGGED)
+    c.steps = tagging.steps + c.steps
+    c.evidence |= tagging.evidence
+    return c
 
 
 def _service_trusted(model: IamModel, role: Principal, service: str) -> bool:
@@ -118,89 +278,84 @@ def _service_trusted(model: IamModel, role: Principal, service: str) -> bool:
                for s in model.trust(role))
 
 
-def _all_allowed(p: Principal, first_resource: str, actions: tuple[str, ...]) -> tuple[bool, list[str]]:
-    evidence: set[str] = set()
-    for i, action in enumerate(actions):
-        d = p.can(action, first_resource if i == 0 or action == "iam:PassRole" else "*")
-        if not d.allowed:
-            return False, []
-        evidence.update(d.evidence)
-    return True, sorted(evidence)
+def _passrole_edges(m: Method, p: Principal, ev: _Evaluator, principals: list[Principal], acct: _Account):
+    existing = None
+    if m.needs:
+        for r in acct.resources:
+            if m.needs in r["labels"]:
+                c = ev.check(p, [(a, r["id"]) for a in m.on_existing]) if m.on_existing else _Check()
+                if c.ok:
+                    existing = (r, c)
+                    break
+        if existing is None:
+            return   # the method needs an existing resource of that kind that P may act on
+    for r in principals:
+        if r.kind != "Role" or not _service_trusted(ev.model, r, m.service):
+            continue
+        requests = [(PASS_ROLE, r.id)] + [(a, NEW_RESOURCE) for a in m.actions[1:] if a not in m.on_existing]
+        # The role is passed within the service call, in a region of the caller's choosing.
+        c = ev.check(p, requests, service=m.service, chosen=("aws:requestedregion",))
+        if not c.ok:
+            continue
+        if existing:
+            res, ec = existing
+            c.steps += ec.steps
+            c.evidence |= ec.evidence | {res["id"]}
+            c.conditional |= ec.conditional
+            c.conditions |= ec.conditions
+        yield _edge(p, r.id, m, c)
 
 
-def aws_facts(graph: Graph) -> tuple[list[str], list[str], list[dict]]:
-    """Groups, customer-managed policies, and compute with the identity it uses."""
-    groups = [r["id"] for r in graph.read("MATCH (g:Group) WHERE coalesce(g.provider, 'aws') = 'aws' RETURN g.id AS id")]
-    policies = [r["id"] for r in graph.read(
-        "MATCH (x:Policy) WHERE x.policy_type = 'managed' AND coalesce(x.provider, 'aws') = 'aws' RETURN x.id AS id")]
-    compute = list(stream(graph, "MATCH (c:Asset)-[:USES_IDENTITY]->(i:Identity) WHERE c:Function OR c:VirtualMachine "
-                                 "RETURN c.id AS id, labels(c) AS labels, c.provider AS provider, i.id AS identity"))
-    return groups, policies, compute
+def _uses_edges(m: Method, p: Principal, ev: _Evaluator, acct: _Account) -> Iterator[dict]:
+    for r in acct.resources:
+        role = r.get("identity")
+        if not role or role == p.id or not any(lbl in r["labels"] for lbl in m.uses) or not _same_account(p, r["id"], role):
+            continue
+        c = _allowed(m, p, ev, r["id"], [(a, _resource_of(a, r["id"])) for a in m.actions])
+        if c.ok:
+            yield _edge(p, role, m, c, r["id"])
 
 
-def aws_escalations(model: IamModel, groups: list[str], policies: list[str], compute: list[dict]) -> Iterator[dict]:
-    facts = _AccountFacts(model, groups, policies, compute)
-    for method in (m for m in METHODS if not m.target.startswith("azure")):
-        for p in model.principals.values():
-            if not all(p.could_ever(a) for a in method.actions):
+def _profile_swap_edges(m: Method, p: Principal, ev: _Evaluator, principals: list[Principal], acct: _Account):
+    for inst in acct.resources:
+        profile = inst.get("profile")
+        if not profile or "AWSInstance" not in inst["labels"]:
+            continue
+        way_in = ev.check(p, [("ssm:SendCommand", inst["id"]), ("iam:RemoveRoleFromInstanceProfile", profile),
+                              ("iam:AddRoleToInstanceProfile", profile)])
+        if not way_in.ok:
+            continue
+        for r in principals:
+            if r.kind != "Role" or r.id == inst.get("identity") or not _service_trusted(ev.model, r, m.service):
                 continue
-            for resource, target in _candidates(method, p, model, facts.of(p.account_id)):
-                if not _same_account(p.account_id, resource, target):
-                    continue  # IAM, Lambda, EC2 and SSM calls only act inside the caller's own account
-                ok, evidence = _all_allowed(p, resource, method.actions)
-                if ok:
-                    yield {"source": p.id, "target": target, "method": method.name, "evidence": evidence}
+            c = ev.check(p, [(PASS_ROLE, r.id)], service=m.service)
+            if c.ok:
+                c.steps = way_in.steps + c.steps
+                c.evidence |= way_in.evidence
+                c.conditional |= way_in.conditional
+                c.conditions |= way_in.conditions
+                yield _edge(p, r.id, m, c, inst["id"], profile)
 
 
-def _same_account(account: str, *arns: str) -> bool:
-    return all(account_of(a) in ("", account) for a in arns)
+def _deputies(model: IamModel, ev: _Evaluator, index: dict[str, _Account], accounts: dict[str, _Account],
+              found: list[dict]) -> Iterator[dict]:
+    """lambda:InvokeFunction on a function whose role can escalate (after every other method)."""
+    m = next(x for x in AWS_METHODS if x.target == "deputy")
+    escalating = {e["source"] for e in found}
+    for p in model.principals.values():
+        if not p.could_ever(m.actions[0]):
+            continue
+        acct = accounts.get(p.account_id) or accounts.setdefault(p.account_id, _merged(index, p.account_id))
+        for fn in acct.resources:
+            role = fn.get("identity")
+            if "AWSLambdaFunction" not in fn["labels"] or role not in escalating or role == p.id:
+                continue
+            c = ev.check(p, [(m.actions[0], fn["id"])])
+            if c.ok:
+                yield _edge(p, role, m, c, fn["id"])
 
 
-class _AccountFacts:
-    """Principals, groups, policies and compute by the account in their ARN: escalation stays
-    inside the caller's account, so only that account's facts (and those of no known account)
-    are candidates, which keeps the work linear in the number of accounts."""
-
-    def __init__(self, model: IamModel, groups: list[str], policies: list[str], compute: list[dict]):
-        self.index: dict[str, dict[str, list]] = {}
-        self._merged: dict[str, dict[str, list]] = {}
-        for kind, items, key in (("principals", model.principals.values(), lambda q: q.id),
-                                 ("groups", groups, str), ("policies", policies, str),
-                                 ("compute", compute, lambda c: c["id"])):
-            for item in items:
-                self.index.setdefault(account_of(key(item)), {}).setdefault(kind, []).append(item)
-
-    def of(self, account: str) -> dict[str, list]:
-        if account not in self._merged:
-            keys = (account, "") if account else ("",)
-            self._merged[account] = {kind: [x for k in keys for x in self.index.get(k, {}).get(kind, [])]
-                                     for kind in ("principals", "groups", "policies", "compute")}
-        return self._merged[account]
-
-
-def _candidates(method: Method, p: Principal, model: IamModel, facts: dict[str, list]):
-    """(resource the first action is asked on, the principal whose privileges P gains)."""
-    t = method.target
-    principals = facts["principals"]
-    if t in ("user", "role"):
-        yield from ((q.id, q.id) for q in principals if q.kind.lower() == t)
-    elif t == "group":
-        if p.kind == "User":
-            yield from ((g, g) for g in facts["groups"])
-    elif t == "group-members":
-        for g in facts["groups"]:
-            yield from ((g, member) for member in model.group_members.get(g, ()))
-    elif t == "policy":
-        for pol in facts["policies"]:
-            yield from ((pol, holder) for holder in model.policy_holders.get(pol, ()))
-    elif t.startswith("passrole:"):
-        service = t.split(":", 1)[1]
-        yield from ((q.id, q.id) for q in principals if q.kind == "Role" and _service_trusted(model, q, service))
-    elif t.startswith("compute:"):
-        label = t.split(":", 1)[1]
-        yield from ((c["id"], c["identity"]) for c in facts["compute"]
-                    if label in c["labels"] and (c["provider"] or "aws") == "aws")
-
+# -- Azure -----------------------------------------------------------------------------------------
 
 def azure_compute(graph: Graph) -> list[dict]:
     return list(stream(graph, "MATCH (c:Asset)-[:USES_IDENTITY]->(i:Identity) WHERE c.provider = 'azure' "
@@ -208,31 +363,50 @@ def azure_compute(graph: Graph) -> list[dict]:
 
 
 def azure_escalations(assignments: list[dict], compute: list[dict]) -> Iterator[dict]:
-    by_principal: dict[str, list[tuple[str, RoleDefinition, str]]] = {}
+    by_principal: dict[str, list[tuple[str, RoleDefinition, str, dict]]] = {}
     for a in assignments:
         by_principal.setdefault(a["principal"], []).append((a["scope"], RoleDefinition.from_row(a["role"]),
-                                                            a["assignment"]))
+                                                            a["assignment"], a["role"]))
     under = _ScopeIndex(compute)
-    for method in (m for m in METHODS if m.target.startswith("azure")):
-        op = method.actions[0]
+    for method in AZURE_METHODS:
         for principal, grants in by_principal.items():
-            if method.target == "azure-scope":
-                ev = [aid for _, role, aid in grants if role.permits(op)]
-                if ev:
-                    yield {"source": principal, "target": principal, "method": method.name, "evidence": sorted(ev)}
-                continue
-            label = method.target.split(":", 1)[1]
-            evidence: dict[int, tuple[dict, list[str]]] = {}
-            for scope, role, aid in grants:
-                if not role.permits(op):
-                    continue
-                for c in under.covered(scope):
-                    if label in c["labels"] or (label == "Function" and "WebApp" in c["labels"]):
-                        evidence.setdefault(id(c), (c, []))[1].append(aid)
-            for c, ev in evidence.values():
-                if c["identity"] != principal:
-                    yield {"source": principal, "target": c["identity"], "method": method.name,
-                           "evidence": sorted(ev) + [c["id"]]}
+            yield from _azure_method(method, principal, grants, under)
+
+
+def _edge_row(principal: str, target: str, method: Method, evidence: list[str]) -> dict:
+    return {"source": principal, "target": target, "method": method.name, "method_id": method.id,
+            "evidence": sorted(set(evidence)), "conditional": False, "confidence": method.confidence,
+            "steps": [f"{a}" for a in method.actions]}
+
+
+def _azure_method(method: Method, principal: str, grants, under: _ScopeIndex) -> Iterator[dict]:
+    def permits_all(role: RoleDefinition) -> bool:
+        return all(role.permits(op) for op in method.actions)
+
+    if method.target == "azure-scope":
+        ev = [aid for _, role, aid, _ in grants if permits_all(role)]
+        if ev:
+            yield _edge_row(principal, principal, method, ev)
+        return
+    if method.target == "azure-roledef":
+        writers = [(scope, aid) for scope, role, aid, _ in grants if permits_all(role)]
+        custom = [(scope, aid, row) for scope, _, aid, row in grants
+                  if (row.get("role_type") or "").lower() == "customrole"]
+        ev = [aid for ws, aid in writers if any(scope_covers(ws, cs) or scope_covers(cs, ws) for cs, _, _ in custom)]
+        if ev:
+            yield _edge_row(principal, principal, method, ev + [row["id"] for _, _, row in custom])
+        return
+    label = method.target.split(":", 1)[1]
+    evidence: dict[int, tuple[dict, list[str]]] = {}
+    for scope, role, aid, _ in grants:
+        if not permits_all(role):
+            continue
+        for c in under.covered(scope):
+            if label in c["labels"] or (label == "Function" and "WebApp" in c["labels"]):
+                evidence.setdefault(id(c), (c, []))[1].append(aid)
+    for c, ev in evidence.values():
+        if c["identity"] != principal:
+            yield _edge_row(principal, c["identity"], method, ev + [c["id"]])
 
 
 class _ScopeIndex:
@@ -250,8 +424,6 @@ class _ScopeIndex:
 
 
 def escalations(graph: Graph, model: IamModel, assume: list[dict], assignments: list[dict]) -> Iterator[dict]:
-    yield from aws_escalations(model, *aws_facts(graph))
-    for edge in assume:   # sts:AssumeRole through a trust policy is itself a way up
-        yield {"source": edge["source"], "target": edge["target"], "method": "sts:AssumeRole",
-               "evidence": edge["evidence"]}
+    yield from aws_escalations(model, aws_facts(graph, assume))
     yield from azure_escalations(assignments, azure_compute(graph))
+

@@ -140,7 +140,8 @@ def fetch_scps(ctx: Ctx) -> dict:
                                  Filter="SERVICE_CONTROL_POLICY"):
                 if summary["Id"] not in policies:
                     detail = org.describe_policy(PolicyId=summary["Id"])["Policy"]
-                    policies[summary["Id"]] = {**detail, "via": target}
+                    policies[summary["Id"]] = {**detail, "via": target, "targets": []}
+                policies[summary["Id"]]["targets"].append(target)   # SCPs are evaluated per level
         return {"policies": list(policies.values())}
     except Exception as exc:
         code = error_code(exc)
@@ -158,5 +159,5 @@ def transform_scps(raw: dict, ctx: Ctx) -> Out:
         out.asset(k.POLICY, summary["Arn"], summary["Name"], region="global", in_account=False, arn=summary["Arn"],
                   document=json.loads(pol.get("Content") or "null"), policy_type="scp",
                   description=summary.get("Description"))
-        out.rel(k.SCP_APPLIES_TO, summary["Arn"], ctx.account_arn, via=pol["via"])
+        out.rel(k.SCP_APPLIES_TO, summary["Arn"], ctx.account_arn, via=pol["via"], targets=pol.get("targets") or [pol["via"]])
     return out

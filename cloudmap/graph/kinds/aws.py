@@ -174,8 +174,11 @@ ALLOWS_FROM = rel_kind("ALLOWS_FROM", SG_RULE, SECURITY_GROUP, (("user_id", "str
 SG_APPLIES_TO = rel_kind("APPLIES_TO", SECURITY_GROUP, "Asset",
                          description="A security group on an ENI, or on a resource without modelled ENIs.")
 NACL_APPLIES_TO = rel_kind("APPLIES_TO", NETWORK_ACL, SUBNET, description="A network ACL on a subnet.")
-SCP_APPLIES_TO = rel_kind("APPLIES_TO", POLICY, ACCOUNT, (("via", "str", "the target the SCP is attached to"),),
-                          "A service control policy that constrains the account.")
+SCP_APPLIES_TO = rel_kind("APPLIES_TO", POLICY, ACCOUNT, (
+    ("via", "str", "the target the SCP is attached to"),
+    ("targets", "list[str]", "every target on the way from the root to the account it is attached to: root, OU ids, "
+                             "the account id (each is a level at which some SCP must allow)")),
+    "A service control policy that constrains the account.")
 IN_SUBNET = rel_kind("IN_SUBNET", "Asset", SUBNET, description="The interface (or resource) sits in the subnet.")
 ENI_ATTACHED_TO = rel_kind("ATTACHED_TO", NETWORK_INTERFACE, "Asset", (("device_index", "int"),),
                            "The ENI belongs to the workload (instance, function, load balancer, database).")
