@@ -50,7 +50,7 @@ def build(graph, ou_actions):
 def test_escalation_edges_from_the_graph_with_their_evidence(graph):
     esc = build(graph, ["*"])
     stack = esc[(DEV, DEPLOY, "cloudformation-002")]       # only the stack that has a role leads anywhere
-    assert stack["evidence"] == ["dev-inline", STACK] and stack["conditional"] is False
+    assert stack["evidence"] == [STACK, "dev-inline"] and stack["conditional"] is False
     assert stack["steps"] == [f"cloudformation:UpdateStack on {STACK}"] and stack["method"] == "cloudformation:UpdateStack"
     assert esc[(DEV, VICTIM, "iam-002")]["conditional"] is False   # the principal tag condition holds
     mfa = esc[(DEV, VICTIM, "iam-006")]

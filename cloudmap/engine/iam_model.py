@@ -20,6 +20,7 @@ log = logging.getLogger("cloudmap.engine")
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"   # what an attacker attaches (iam:PolicyARN)
 IAM_REGION = "us-east-1"   # aws:RequestedRegion of IAM's global endpoint
 ATTACH_ACTIONS = ("iam:attachrolepolicy", "iam:attachuserpolicy", "iam:attachgrouppolicy")
+ADMIN_PROBES = ("iam:CreateUser", "iam:AttachRolePolicy", "ec2:RunInstances", "s3:GetObject", "kms:Decrypt")
 
 
 @dataclass(eq=False)
@@ -54,6 +55,14 @@ class Principal:
                                                      self.id, resource_account, resource_policy_required,
                                                      context=context if conditioned else None)
         return self._decisions[k]
+
+    def full_admin(self) -> list[Statement]:
+        """P's unconditional ``*`` on ``*`` statements, when boundary and SCPs still let them through
+        (probed with a few actions of different services); else []."""
+        full = aws_policy.full_admin_statements(self.statements)
+        if full and all((d := self.can(a, "*")).allowed and not d.conditional for a in ADMIN_PROBES):
+            return full
+        return []
 
     def needs_context(self, action: str) -> bool:
         """Does a statement of P's own layers for this action have a condition?"""

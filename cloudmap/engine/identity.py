@@ -21,8 +21,6 @@ from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.kinds import derived
 
-ADMIN_PROBES = ("iam:CreateUser", "iam:AttachRolePolicy", "ec2:RunInstances", "s3:GetObject", "kms:Decrypt")
-
 
 def authenticate_as(graph: Graph) -> Iterator[dict]:
     """Compute runs as the identities it uses; pods through their service account to cloud roles."""
@@ -76,11 +74,8 @@ def aws_admins(graph: Graph, model: IamModel) -> Iterator[dict]:
     accounts = {r["k"]: r["id"] for r in graph.read(
         "MATCH (a:Account) UNWIND [a.id, a.account_id] AS k WITH a, k WHERE k IS NOT NULL RETURN k, a.id AS id")}
     for p in model.principals.values():
-        full = aws_policy.full_admin_statements(p.statements)
-        if not full or p.account_id not in accounts:
-            continue
-        decisions = [p.can(a, "*") for a in ADMIN_PROBES]
-        if all(d.allowed and not d.conditional for d in decisions):
+        full = p.full_admin() if p.account_id in accounts else []
+        if full:
             names = sorted({s.policy_id for s in full})
             yield {"source": p.id, "target": accounts[p.account_id], "level": "admin", "actions": ["*"],
                    "evidence": names, "conditional": False,

@@ -157,6 +157,9 @@ def aws_escalations(model: IamModel, facts: AwsFacts) -> Iterator[dict]:
         assumable.setdefault(e["source"], []).append(e)
     managed_of = {q.id: [pid for pid, _, _ in q.policies if pid in facts.policies] for q in model.principals.values()}
     found: list[dict] = []
+    # A principal that is already admin of its account gains nothing by escalating (PMapper skips
+    # them too); CAN_ACCESS {level: admin} says what it can do.
+    principals = [p for p in model.principals.values() if not p.full_admin()]
     for method in AWS_METHODS:
         if method.target == "assume":
             m = method
@@ -167,7 +170,7 @@ def aws_escalations(model: IamModel, facts: AwsFacts) -> Iterator[dict]:
             continue
         if method.target == "deputy":
             continue
-        for p in model.principals.values():
+        for p in principals:
             if not all(p.could_ever(a) for a in method.actions):
                 continue
             if method.retag and not any(p.could_ever(a) for a in method.retag):
@@ -341,9 +344,9 @@ def _deputies(model: IamModel, ev: _Evaluator, index: dict[str, _Account], accou
               found: list[dict]) -> Iterator[dict]:
     """lambda:InvokeFunction on a function whose role can escalate (after every other method)."""
     m = next(x for x in AWS_METHODS if x.target == "deputy")
-    escalating = {e["source"] for e in found}
+    escalating = {e["source"] for e in found} | {p.id for p in model.principals.values() if p.full_admin()}
     for p in model.principals.values():
-        if not p.could_ever(m.actions[0]):
+        if not p.could_ever(m.actions[0]) or p.full_admin():
             continue
         acct = accounts.get(p.account_id) or accounts.setdefault(p.account_id, _merged(index, p.account_id))
         for fn in acct.resources:
