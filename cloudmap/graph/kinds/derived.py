@@ -54,7 +54,8 @@ ACCESS = rel_kind(
 
 ASSUME = rel_kind(
     "CAN_ASSUME", "Identity", "Identity",
-    properties=(_EVIDENCE, ("conditional", "bool", "allowed only under a condition the engine cannot settle")),
+    properties=(_EVIDENCE, ("conditional", "bool", "allowed only under a condition the engine cannot settle"),
+                ("condition", "str", "conditional edges: the trust policy condition left undecided")),
     description="Can assume the role (its trust policy and the caller's permissions both allow it).", derived=True)
 
 ESCALATE = rel_kind(
@@ -63,6 +64,9 @@ ESCALATE = rel_kind(
                 ("method_id", "str", "catalogue id of the method"),
                 _EVIDENCE,
                 ("conditional", "bool", "works only under a condition the engine cannot settle"),
+                ("condition", "str", "conditional edges: the policy conditions left undecided (JSON, '; '-joined)"),
+                ("steps", "list[str]", "each request the method makes, in order (two-step paths name both)"),
+                ("confidence", "str", "high, or low when the outcome depends on code (a confused deputy)"),
                 ("explanation", "str", "how the method works")),
     description="Privilege escalation: gains the target identity's privileges, or, when the target is an "
                 "account, can make itself admin of it.", derived=True, identity=("method",))
