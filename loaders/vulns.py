@@ -26,9 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cloudmap.loaders.inputfile import InputError
+from cloudmap.loaders.kit import LoadSummary
+from cloudmap.loaders.kit.annotate import annotate
+from cloudmap.loaders.kit.link import link
 
 from cloudmap.graph.driver import Graph
-from cloudmap.graph.ingest import Sync, batched
+from cloudmap.graph.ingest import Sync
 from cloudmap.graph.kinds.common import CONTAINER_IMAGE, HAS_VULNERABILITY, VULNERABILITY
 from cloudmap.graph.kinds.vulns import ARTIFACT
 
@@ -228,16 +231,10 @@ def _match_host(graph: Graph, report: ScanReport) -> Target:
 
 # -- load -------------------------------------------------------------------------------------------
 
-@dataclass
-class LoadResult:
-    summary: dict
-    unmatched: list[str]
-    reports: list[dict]
-
-
 def load_reports(graph: Graph, reports: list[ScanReport], scanner: str, asset_id: str | None = None,
-                 progress=None) -> LoadResult:
-    """Write every report in one sync, one scope per artifact. Reports are fully parsed before."""
+                 progress=None) -> LoadSummary:
+    """Write every report in one sync, one scope per artifact. Reports are fully parsed before.
+    The summary's details list each report (``reports``) and those no workload runs (``unmatched``)."""
     if asset_id:
         check_asset(graph, asset_id)
     unmatched, per_report = [], []
@@ -257,78 +254,39 @@ def load_reports(graph: Graph, reports: list[ScanReport], scanner: str, asset_id
                                "kept_as": target.new_node["id"] if target.new_node else None,
                                "vulnerabilities": len({norm_id(f.vuln_id) for f in report.findings}),
                                "links": linked})
-    return LoadResult(sync.summary(), unmatched, per_report)
+        link(sync)
+    return LoadSummary.of(sync, reports=per_report, unmatched=unmatched)
 
 
-# -- CLI --------------------------------------------------------------------------------------------
-
-def run_cli_load(scanner: str, read_report, files: list[Path], asset_id: str | None, fmt) -> None:
-    """`cloudmap load trivy|grype`: parse every file first (one bad file writes nothing), then load."""
-    from cloudmap.cli.common import Format, fail, info, open_graph, print_json
-
+def load_files(graph: Graph, scanner: str, read_report, files: list[Path], asset_id: str | None = None,
+               progress=None) -> LoadSummary:
+    """Parse every report first (one bad file writes nothing), then load them."""
     if asset_id and len(files) > 1:
-        fail("--asset applies to one report; give one file per run")
-    try:
-        reports = [read_report(Path(f)) for f in files]
-        with open_graph() as graph:
-            result = load_reports(graph, reports, scanner, asset_id, progress=None)
-    except InputError as exc:
-        fail(str(exc))
-    if fmt == Format.json:
-        print_json({**result.summary, "reports": result.reports, "unmatched": result.unmatched})
-    else:
-        s = result.summary
-        info(f"{scanner}: loaded {len(reports)} report(s): {s['written'].get('Vulnerability', 0)} vulnerabilities, "
-             f"{s['written'].get('HAS_VULNERABILITY', 0)} links (sync {s['sync_id']}, {s['status']})")
-        if result.unmatched:
-            info(f"{len(result.unmatched)} report(s) had no matching workload: {', '.join(result.unmatched)} "
-                 f"(kept as ContainerImage/Artifact nodes)")
-    if result.summary["status"] != "success":
-        fail(f"{scanner}: some reports failed to load: {'; '.join(result.summary['errors'])}")
+        raise InputError("--asset applies to one report; give one file per run")
+    reports = [read_report(Path(f)) for f in files]
+    return load_reports(graph, reports, scanner, asset_id, progress)
 
 
 # -- enrichment (KEV, EPSS) -------------------------------------------------------------------------
-
-ENRICH_BATCH = 5000
-
 
 def existing_cves(graph: Graph) -> set[str]:
     return {r["id"] for r in graph.read("MATCH (v:Vulnerability) WHERE v.id STARTS WITH 'CVE-' RETURN v.id AS id")}
 
 
-def enrich(graph: Graph, provider: str, source: str, rows: list[dict], assignments: str,
-           clear: str | None = None) -> dict:
-    """SET ``assignments`` (Cypher over ``v`` and ``row``) on the Vulnerability nodes that exist, in
-    batches; ``clear`` (over ``v`` and ``$ids``, the ids in the feed) then runs once. Enrichments
-    never create vulnerabilities: a feed lists every CVE, the graph only those found on assets."""
+def enrich(graph: Graph, provider: str, source: str, rows: list[dict], cleared: dict | None = None) -> LoadSummary:
+    """Set each row's properties on the Vulnerability nodes that exist; ``cleared`` (the properties'
+    "not listed" values) goes on those the previous feed marked (``kev``) that this one no longer lists.
+    Enrichments never create vulnerabilities: a feed lists every CVE, the graph only those found on assets."""
     known = existing_cves(graph)
     matched = [r for r in rows if r["id"] in known]
     with Sync(graph, provider=provider, source=source) as sync:
-        updated = 0
-        for batch in batched(matched, ENRICH_BATCH):
-            updated += graph.write(f"UNWIND $rows AS row MATCH (v:Vulnerability {{id: row.id}}) "
-                                   f"SET {assignments} RETURN count(v) AS n", rows=batch)[0]["n"]
-        cleared = 0
-        if clear:
-            cleared = graph.write(f"MATCH (v:Vulnerability) WHERE {clear} RETURN count(v) AS n",
-                                  ids=[r["id"] for r in rows])[0]["n"]
-        sync.counts.update({"in_feed": len(rows), "matched": updated, "cleared": cleared})
-    return {"sync_id": sync.id, "in_feed": len(rows), "matched": updated, "cleared": cleared,
-            "vulnerabilities_in_graph": len(known)}
-
-
-def run_cli_enrich(name: str, load, file: Path, fmt) -> None:
-    """`cloudmap load kev|epss FILE`: one line for people, the counts as JSON for machines."""
-    from cloudmap.cli.common import Format, fail, info, open_graph, print_json
-
-    try:
-        with open_graph() as graph:
-            result = load(graph, Path(file))
-    except InputError as exc:
-        fail(str(exc))
-    if fmt == Format.json:
-        print_json(result)
-    else:
-        info(f"{name}: {result['in_feed']} entries in {file}, {result['matched']} matched vulnerabilities in the "
-             f"graph (of {result['vulnerabilities_in_graph']} CVEs)"
-             + (f", {result['cleared']} no longer listed" if result.get("cleared") else ""))
+        updated = annotate(graph, VULNERABILITY, matched)
+        gone: list[dict] = []
+        if cleared:
+            listed = {r["id"] for r in rows}
+            gone = [{"id": r["id"], **cleared} for r in graph.read(
+                "MATCH (v:Vulnerability) WHERE v.kev = true RETURN v.id AS id") if r["id"] not in listed]
+            annotate(graph, VULNERABILITY, gone)
+        sync.counts.update({"in_feed": len(rows), "matched": updated, "cleared": len(gone)})
+    return LoadSummary.of(sync, in_feed=len(rows), matched=updated, cleared=len(gone),
+                          vulnerabilities_in_graph=len(known))

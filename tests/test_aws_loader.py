@@ -9,9 +9,9 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from cloudmap.loaders.aws import iam as iam_mod
-from cloudmap.loaders.aws import load_account, signals
+from cloudmap.loaders.aws import load, signals
 from cloudmap.loaders.aws.context import Ctx
-from cloudmap.loaders.tags import classify_tags
+from cloudmap.loaders.kit import classify_tags
 from moto import mock_aws
 
 from tests.aws_estate import ACCOUNT, LOGIN_PASSWORD, OTHER_REGION, REGION, SECRET_VALUE, build_estate
@@ -97,7 +97,7 @@ def test_iam_transform_keeps_only_used_aws_managed_policies():
                                              "Document": "%7B%22Statement%22%3A%5B%5D%7D"}]}
                      for n in ("ReadOnlyAccess", "AdministratorAccess")]}
     out = iam_mod.transform(raw, Ctx(None, "1", "global"))
-    policies = [row for kind, rows in out.nodes.items() if kind.name == "AWSPolicy" for row in rows.values()]
+    policies = [row for kind, rows in out.nodes.items() if kind.name == "AWSPolicy" for _, row in rows.values()]
     assert [(p["id"], p["policy_type"], p["document"]) for p in policies] == [
         ("arn:aws:iam::aws:policy/ReadOnlyAccess", "aws-managed", {"Statement": []})]
 
@@ -106,9 +106,10 @@ def test_iam_transform_keeps_only_used_aws_managed_policies():
 
 def test_loads_every_kind_with_its_facts(graph, estate):
     session, e = estate
-    sync = load_account(graph, session, REGIONS)
+    sync = load(graph, session, REGIONS)
     assert sync.status == "success", sync.errors
-    assert f"aws/{ACCOUNT}/{REGION}/ec2" in sync.completed and f"aws/{ACCOUNT}/global/iam" in sync.completed
+    assert f"aws/{ACCOUNT}/{REGION}/ec2" in sync.scopes_completed
+    assert f"aws/{ACCOUNT}/global/iam" in sync.scopes_completed
     assert any("macie2" in w and "skipped" in w for w in sync.warnings)  # moto has no macie2 ListFindings
 
     # Account: alias, account-level public access block, every asset contained.
@@ -268,7 +269,7 @@ def test_loads_every_kind_with_its_facts(graph, estate):
 def test_denied_region_keeps_its_data_and_completed_scopes_drop_what_is_gone(graph, estate):
     """Runs last: it deletes resources from the module's estate."""
     session, e = estate
-    first = load_account(graph, session, REGIONS)
+    first = load(graph, session, REGIONS)
     assert first.status == "success"
     eu_instance = ec2_arn("instance", e["eu_instance"], OTHER_REGION)
     assert count(graph, "MATCH (i:AWSInstance {id: $i}) RETURN count(i) AS n", i=eu_instance) == 1
@@ -294,18 +295,18 @@ def test_denied_region_keeps_its_data_and_completed_scopes_drop_what_is_gone(gra
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(boto3.Session, "client", denying_client)
-        second = load_account(graph, session, REGIONS)
+        second = load(graph, session, REGIONS)
     failed_scope = f"aws/{ACCOUNT}/{OTHER_REGION}/ec2"
-    assert second.status == "partial" and second.failed == [failed_scope]
+    assert second.status == "partial" and second.scopes_failed == [failed_scope]
     assert any(failed_scope in err and "UnauthorizedOperation" in err for err in second.errors)
-    record = one(graph, "MATCH (s:Sync {id: $id}) RETURN s.scopes_failed AS f, s.status AS st", id=second.id)
+    record = one(graph, "MATCH (s:Sync {id: $id}) RETURN s.scopes_failed AS f, s.status AS st", id=second.sync_id)
     assert record == {"f": [failed_scope], "st": "partial"}
     # The denied region kept everything, including what is gone from AWS.
     kept = one(graph, "MATCH (i:AWSInstance {id: $i})<-[:ATTACHED_TO]-(:NetworkInterface)-[:IN_SUBNET]->(s:Subnet) "
                       "RETURN i.sync_id AS sync, count(s) AS n", i=eu_instance)
-    assert kept == {"sync": first.id, "n": 1}
+    assert kept == {"sync": first.sync_id, "n": 1}
     assert count(graph, "MATCH (n:Asset {scope: $s}) WHERE n.sync_id <> $first RETURN count(n) AS n",
-                 s=failed_scope, first=first.id) == 0
+                 s=failed_scope, first=first.sync_id) == 0
     # The completed scopes dropped what is gone, and only that.
     assert count(graph, "MATCH (n) WHERE n.id IN [$t, $s] RETURN count(n) AS n", t=e["table"], s=e["secret"]) == 0
     assert count(graph, "MATCH (:AWSUser {name: 'alice'})-[r:MEMBER_OF]->() RETURN count(r) AS n") == 0

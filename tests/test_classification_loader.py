@@ -70,7 +70,7 @@ def test_classification_marks_data_and_crown_jewels_and_replaces_on_reload(graph
     path.write_text(FILE.replace('{name: "prod-payments-*"}', '{name: "prod-payments-cards"}')
                     .split("critical:")[0] + "critical:\n  - match: {id: \"%s\"}\n" % DB)
     result = load_classification(graph, path)
-    assert result["removed"]["relationships"] == 2 and result["critical_unmarked"] == 1
+    assert result.removed["relationships"] == 2 and result.details["critical_unmarked"] == 1
     assert ("prod-payments-logs", "pii:email") not in stores(graph)
     assert jewels(graph) == {"payments": "critical"}
 

@@ -49,7 +49,7 @@ def test_graph_file_loads_declared_and_custom_kinds_and_replaces_on_reload(graph
     smaller = dict(GRAPH, nodes=GRAPH["nodes"][:2] + GRAPH["nodes"][3:], edges=GRAPH["edges"][:1])
     path.write_text(json.dumps(smaller))
     summary = load_graph_file(graph, path)
-    assert summary["removed"] == {"relationships": 2, "nodes": 1}  # web-2, its RUNS_IMAGE, the image's CVE link
+    assert summary.removed == {"relationships": 2, "nodes": 1}  # web-2, its RUNS_IMAGE, the image's CVE link
     assert graph.read("MATCH (p:OnPremPod) RETURN collect(p.id) AS ids")[0]["ids"] == ["onprem/web-1"]
 
 

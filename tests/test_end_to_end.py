@@ -155,8 +155,8 @@ def test_public_ip_named_only_on_the_interface_is_attached():
         "NetworkInterfaceId": "eni-1", "SubnetId": "subnet-1", "Association": {"PublicIp": "54.0.0.1"},
         "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.5", "Primary": True}]}]}, ctx, out)
     eni = f"arn:aws:ec2:{REGION}:{ACCOUNT}:network-interface/eni-1"
-    assert [r["target"] for r in out.rels[k.IP_ATTACHED_TO]] == [eni]
-    assert [row["ip"] for row in out.nodes[k.PUBLIC_IP].values()] == ["54.0.0.1"]
+    assert [r["target"] for r in out.links(k.IP_ATTACHED_TO)] == [eni]
+    assert [row["ip"] for row in out.rows_of(k.PUBLIC_IP)] == ["54.0.0.1"]
 
 
 def test_each_vm_gets_its_seed_level(e2e):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from cloudmap.loaders.aws import load_account
+from cloudmap.loaders import aws
 from moto import mock_aws
 
 from cloudmap.engine import derive
@@ -21,7 +21,7 @@ def loaded(graph, monkeypatch):
     with mock_aws():
         session = boto3.Session(region_name=REGION)
         estate = build_estate(session)
-        load_account(graph, session, [REGION, OTHER_REGION])
+        aws.load(graph, session, [REGION, OTHER_REGION])
     return graph, estate
 
 

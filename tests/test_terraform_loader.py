@@ -9,7 +9,7 @@ import re
 
 import boto3
 import pytest
-from cloudmap.loaders.aws import load_account
+from cloudmap.loaders import aws
 from cloudmap.loaders.terraform import state
 from cloudmap.loaders.terraform.load import load
 from moto import mock_aws
@@ -72,11 +72,11 @@ def test_state_has_the_same_shape_as_the_live_aws_loader(graph, aws_creds):
     with mock_aws():
         session = boto3.Session(region_name=REGION)
         default_vpc = build_moto_estate(session)
-        load_account(graph, session, regions=[REGION])
+        aws.load(graph, session, regions=[REGION])
     live = shape(graph, default_vpc)
     wipe(graph)
     summary = load(graph, state.read(TF / "aws-state.json"), "aws-state")
-    assert summary["status"] == "success", summary
+    assert summary.status == "success", summary
     planned = shape(graph)
     assert planned == live, (f"only from terraform: {sorted(planned - live)}\n"
                              f"only from the live loader: {sorted(live - planned)}")
@@ -93,7 +93,7 @@ def test_state_through_the_cli_ids_markers_and_unknown_types(graph, cli_env):
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["unknown_types"] == {"aws_sqs_queue": 1, "random_pet": 1}
-    assert summary["scopes_completed"] == 1 and summary["warnings"] == 0
+    assert summary["scopes_failed"] == [] and summary["warnings"] == 0
     inst = graph.read("MATCH (i:VirtualMachine)-[:USES_IDENTITY {via: 'instance-profile'}]->(r:Role) "
                       "RETURN i.id AS i, i.provider AS p, i.source AS s, i.planned AS pl, i.scope AS scope, "
                       "i.terraform_address AS addr, r.id AS r, r.trust_policy AS trust")[0]
@@ -115,7 +115,7 @@ def test_state_through_the_cli_ids_markers_and_unknown_types(graph, cli_env):
 
 def test_plan_gets_synthetic_ids_linked_by_configuration_references(graph):
     summary = load(graph, state.read(TF / "aws-plan.json"), "plan")
-    assert summary["status"] == "success" and summary["document"] == "plan"
+    assert summary.status == "success" and summary.details["document"] == "plan"
     rows = graph.read("MATCH (n:Asset) WHERE n.source = 'terraform' AND n.terraform_address STARTS WITH 'aws_' "
                       "RETURN n.id AS id, n.planned AS planned ORDER BY id")
     assert rows == [{"id": "arn:aws:iam::123456789012:role/existing", "planned": False},
@@ -131,7 +131,7 @@ def test_plan_gets_synthetic_ids_linked_by_configuration_references(graph):
 
 def test_azure_state_maps_onto_the_azure_kinds(graph):
     summary = load(graph, state.read(TF / "azure-state.json"), "azure")
-    assert summary["unknown_types"] == {"azurerm_log_analytics_workspace": 1}
+    assert summary.details["unknown_types"] == {"azurerm_log_analytics_workspace": 1}
     rg = "/subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg-app"
     path = graph.read(
         "MATCH (p:PublicIP)-[:ATTACHED_TO]->(n:NetworkInterface)-[:ATTACHED_TO]->(vm:VirtualMachine), "

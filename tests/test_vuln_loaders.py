@@ -103,7 +103,7 @@ def test_reloading_a_report_replaces_its_links(graph, tmp_path):
     path = tmp_path / "nginx-patched.json"
     path.write_text(json.dumps(newer))
     result = load_reports(graph, [read_report(path)], "trivy")
-    assert result.summary["removed"]["relationships"] == 2  # CVE-2023-44487 (two packages) and CVE-2023-38545
+    assert result.removed["relationships"] == 2  # CVE-2023-44487 (two packages) and CVE-2023-38545
     assert set(links(graph, NGINX_DIGEST)) == {"CVE-2021-44228"}
     assert vuln(graph, "CVE-2023-38545") is not None  # shared vulnerability nodes stay
 
@@ -126,7 +126,7 @@ def test_hosts_by_id_in_artifact_name_or_asset_option(graph, cli_env):
 
 def test_unmatched_host_report_is_kept_as_artifact(graph):
     result = load_reports(graph, [read_report(SCANNERS / "trivy-rootfs.json")], "trivy")
-    assert result.unmatched == ["/"]
+    assert result.details["unmatched"] == ["/"]
     assert set(links(graph, "artifact:rootfs:/")) == {"CVE-2024-6387"}
 
 

@@ -1,4 +1,4 @@
-"""`cloudmap load <source>`: every loader package that has a `cli` module with `register(app)`."""
+"""`cloudmap load <source>`: every module of `cloudmap.cli.sources` that has `register(app)`."""
 
 from __future__ import annotations
 
@@ -7,23 +7,17 @@ import pkgutil
 
 import typer
 
-from cloudmap import loaders
+from cloudmap.cli import sources
 
 app = typer.Typer(no_args_is_help=True, help="Load a source into the graph (one sync per run).\n\n"
                                              "Example: cloudmap load aws --region eu-west-1")
 
 
 def _register_loaders() -> None:
-    for mod in sorted(pkgutil.iter_modules(loaders.__path__), key=lambda m: m.name):
-        if not mod.ispkg:
-            continue
-        try:
-            cli = importlib.import_module(f"cloudmap.loaders.{mod.name}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"cloudmap.loaders.{mod.name}.cli":
-                continue
-            raise
-        cli.register(app)
+    for mod in sorted(pkgutil.iter_modules(sources.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"cloudmap.cli.sources.{mod.name}")
+        if hasattr(module, "register"):
+            module.register(app)
 
 
 _register_loaders()

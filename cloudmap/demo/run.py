@@ -1,14 +1,11 @@
 """`cloudmap demo` as a function: build the estate, load it through the real loaders, analyse.
 
-Every source goes through its own `cloudmap load ...` verb, run in this process with its JSON output
-captured, so the demo exercises exactly what a user runs; progress goes to stderr.
+Every source goes through its loader's library entry point, the same function its `cloudmap load ...`
+verb calls; progress goes to the echo callback.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +14,7 @@ from pathlib import Path
 
 from cloudmap.demo import aws_estate
 from cloudmap.graph.driver import Graph
+from cloudmap.loaders.kit import LoadSummary
 
 AZURE_SUBSCRIPTION = "5f1e6a7b-1111-4222-8333-444455556666"
 DEMO_ACCOUNTS = (aws_estate.PROD, aws_estate.SHARED, AZURE_SUBSCRIPTION)
@@ -48,51 +46,26 @@ def foreign_assets(graph: Graph) -> int:
                       "RETURN count(n) AS n", ids=list(DEMO_ACCOUNTS))[0]["n"]
 
 
-def run_verb(*args: str) -> dict | list | None:
-    """Run one `cloudmap` verb in-process with --format json; its JSON result, or DemoError."""
-    import typer
-
-    from cloudmap.cli.main import app
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = typer.main.get_command(app).main(args=[*args, "--format", "json"], prog_name="cloudmap",
-                                                standalone_mode=False)
-    if code not in (None, 0):
-        raise DemoError(f"`cloudmap {' '.join(args)}` failed (exit {code}); see the error above")
-    # moto's in-process server prints notes (an AWS host it has no backend for) into the same stdout
-    text = out.getvalue().strip()
-    start = min((i for i in (text.find("\n{"), text.find("\n[")) if i >= 0), default=-1)
-    if text[:1] not in ("{", "[") and start >= 0:
-        text = text[start + 1:]
-    return json.loads(text) if text else None
+def describe(summary: LoadSummary) -> str:
+    """One line from a loader's summary: what it wrote, or the counts it reports."""
+    written = sum(summary.written.values())
+    counts = {k: v for k, v in summary.details.items() if isinstance(v, int) and not isinstance(v, bool)}
+    if counts and not any(k[0].isupper() for k in summary.written):
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
+    return f"{written} nodes and relationships written"
 
 
-def _verb_exists(*path: str) -> bool:
-    import typer
-
-    from cloudmap.cli.main import app
-
-    group = typer.main.get_command(app)
-    for name in path:
-        group = getattr(group, "commands", {}).get(name)
-        if group is None:
-            return False
-    return True
-
-
-def describe(result) -> str:
-    """One line from a loader's JSON summary: what it wrote, or the counts it reports."""
-    results = [r for r in (result if isinstance(result, list) else [result]) if isinstance(r, dict)]
-    if any("written" in r for r in results):
-        return f"{sum(sum(r.get('written', {}).values()) for r in results)} nodes and relationships written"
-    counts = {k: v for r in results for k, v in r.items() if isinstance(v, int) and not isinstance(v, bool)}
-    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()) or "done"
-
-
-def load_estate(result: DemoResult, echo: Echo, small: bool = False) -> None:
+def load_estate(graph: Graph, result: DemoResult, echo: Echo, small: bool = False) -> None:
     """Build the AWS accounts in moto and load every demo source into the graph."""
+    import boto3
+
     from cloudmap.demo.moto_server import moto_server
+    from cloudmap.loaders import aws, azure
+    from cloudmap.loaders.classification.file import load_classification
+    from cloudmap.loaders.epss.scores import load_scores
+    from cloudmap.loaders.kev.feed import load_catalog
+    from cloudmap.loaders.trivy.report import read_report
+    from cloudmap.loaders.vulns import load_files
 
     data = data_dir()
     with moto_server() as endpoint:
@@ -102,31 +75,33 @@ def load_estate(result: DemoResult, echo: Echo, small: bool = False) -> None:
         result.timings["build_aws"] = time.monotonic() - t
         result.built = built.counts
         echo("  " + ", ".join(f"{n} {what}" for what, n in sorted(built.counts.items())))
-        regions = [a for r in (aws_estate.PRIMARY_REGION,) + (() if small else aws_estate.NOISE_REGIONS[1:])
-                   for a in ("--region", r)]
-        _load(result, echo, f"aws account {aws_estate.PROD}", "load", "aws", *regions)
-        _load(result, echo, f"aws account {aws_estate.SHARED} (assumed role)", "load", "aws", *regions,
-              "--role-arn", aws_estate.cross_account_role_arn())
+        regions = [aws_estate.PRIMARY_REGION, *(() if small else aws_estate.NOISE_REGIONS[1:])]
+        session = boto3.Session()
+        _load(result, echo, f"aws account {aws_estate.PROD}", lambda: aws.load(graph, session, regions))
+        _load(result, echo, f"aws account {aws_estate.SHARED} (assumed role)", lambda: aws.load(
+            graph, aws.assume_role(session, aws_estate.cross_account_role_arn()), regions))
         for name in TRIVY_REPORTS:
-            _load(result, echo, f"trivy report of {name}", "load", "trivy", str(data / "trivy" / f"{name}.json"),
-                  "--asset", built.instances[name])
-    exports = [a for f in sorted((data / "azure").glob("*.json")) for a in ("--export", str(f))]
-    _load(result, echo, f"azure subscription {AZURE_SUBSCRIPTION}", "load", "azure", *exports)
-    _load(result, echo, "classification file", "load", "classification", str(data / "classification.yaml"))
-    _load(result, echo, "CISA KEV sample", "load", "kev", str(data / "kev.json"))
-    _load(result, echo, "EPSS sample", "load", "epss", str(data / "epss.csv"))
+            _load(result, echo, f"trivy report of {name}", lambda name=name: load_files(
+                graph, "trivy", read_report, [data / "trivy" / f"{name}.json"], built.instances[name]))
+    exports = sorted((data / "azure").glob("*.json"))
+    _load(result, echo, f"azure subscription {AZURE_SUBSCRIPTION}", lambda: azure.load(graph, exports=exports))
+    _load(result, echo, "classification file", lambda: load_classification(graph, data / "classification.yaml"))
+    _load(result, echo, "CISA KEV sample", lambda: load_catalog(graph, data / "kev.json"))
+    _load(result, echo, "EPSS sample", lambda: load_scores(graph, data / "epss.csv"))
 
 
-def _load(result: DemoResult, echo: Echo, what: str, *verb: str) -> None:
-    if not _verb_exists(*verb[:2]):
-        echo(f"Skipping {what}: `cloudmap {' '.join(verb[:2])}` is not available in this installation")
-        return
+def _load(result: DemoResult, echo: Echo, what: str, load: Callable[[], LoadSummary]) -> None:
     echo(f"Loading {what} ...")
     t = time.monotonic()
-    out = run_verb(*verb)
+    try:
+        summary = load()
+    except ValueError as exc:  # InputError / AzureInputError: a demo data file the loader refuses
+        raise DemoError(f"loading {what} failed: {exc}") from None
     result.timings[what] = time.monotonic() - t
-    result.loads[what] = out if isinstance(out, dict) else {"syncs": out}
-    echo(f"  {describe(out)} in {result.timings[what]:.1f} s")
+    if summary.status != "success" and summary.provider != "aws":
+        raise DemoError(f"loading {what} failed: {'; '.join(summary.errors) or summary.status}")
+    result.loads[what] = summary.as_json()
+    echo(f"  {describe(summary)} in {result.timings[what]:.1f} s")
 
 
 def analyse(graph: Graph, result: DemoResult, echo: Echo) -> None:
@@ -145,7 +120,7 @@ def run_demo(graph: Graph, echo: Echo, force: bool = False, small: bool = False)
                         f"mix with them. Use an empty database, or --force to load the demo alongside")
     result = DemoResult()
     t = time.monotonic()
-    load_estate(result, echo, small=small)
+    load_estate(graph, result, echo, small=small)
     analyse(graph, result, echo)
     result.timings["total"] = time.monotonic() - t
     return result

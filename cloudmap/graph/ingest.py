@@ -115,6 +115,13 @@ class Sync:
     def scope(self, name: str) -> Scope:
         return Scope(self, name)
 
+    def scope_failed(self, name: str, reason: str) -> None:
+        """Record a scope as failed (the source refused it, or its data could not be used): it keeps
+        its previous data and the sync ends ``partial``."""
+        self.failed.append(name)
+        self.errors.append(f"{name}: {reason[:300]}")
+        log.warning("scope %s failed, its previous data is kept: %s", name, reason)
+
     def warn(self, message: str) -> None:
         self.warning_count += 1
         if len(self.warnings) < MAX_WARNINGS_KEPT:
@@ -212,9 +219,7 @@ class Scope:
             return False
         if isinstance(exc, (Neo4jError, DriverError)) or not isinstance(exc, Exception):
             return False
-        self.sync.failed.append(self.name)
-        self.sync.errors.append(f"{self.name}: {type(exc).__name__}: {str(exc)[:300]}")
-        log.warning("scope %s failed, its previous data is kept: %s", self.name, exc)
+        self.sync.scope_failed(self.name, f"{type(exc).__name__}: {exc}")
         return True
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import boto3
 from cloudmap.loaders.aws import account, compute, data, deploy, ec2, elb, iam, jobs, signals
 from cloudmap.loaders.aws.context import GLOBAL, Ctx, Out, Skipped
+from cloudmap.loaders.kit import LoadSummary
+from cloudmap.loaders.kit.link import link
 
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
@@ -74,9 +76,9 @@ def assume_role(session: boto3.Session, role_arn: str) -> boto3.Session:
                          aws_session_token=creds["SessionToken"], region_name=session.region_name)
 
 
-def load_account(graph: Graph, session: boto3.Session, regions: list[str] | None = None,
-                 progress: Callable[[str], None] | None = None) -> Sync:
-    """Load one account; STS errors (bad credentials) raise before anything is written."""
+def load(graph: Graph, session: boto3.Session, regions: list[str] | None = None,
+         progress: Callable[[str], None] | None = None) -> LoadSummary:
+    """Load the session's account; STS errors (bad credentials) raise before anything is written."""
     identity = session.client("sts").get_caller_identity()
     account_id, partition = identity["Account"], identity["Arn"].split(":")[1]
     regions = list(regions or enabled_regions(session))
@@ -95,10 +97,13 @@ def load_account(graph: Graph, session: boto3.Session, regions: list[str] | None
         for region in regions:
             for service in SIGNALS:
                 run_service(sync, contexts[region], service, progress)
-    return sync
+        link(sync)
+    return LoadSummary.of(sync)
 
 
 def run_service(sync: Sync, ctx: Ctx, service: Service, progress: Callable[[str], None] | None = None) -> None:
+    """One service in one scope. A fetch or transform that fails marks the scope failed (its earlier data
+    is kept) and the load goes on; a service that is not enabled is skipped with a warning."""
     name = f"aws/{ctx.account_id}/{ctx.region}/{service.name}"
     if progress:
         progress(name)
@@ -107,9 +112,7 @@ def run_service(sync: Sync, ctx: Ctx, service: Service, progress: Callable[[str]
     except Skipped as exc:
         sync.warn(f"{name}: skipped, {exc}")
         return
-    except Exception:  # the scope records it as failed and keeps its earlier data
-        with sync.scope(name):
-            raise
+    except Exception as exc:  # one service failing is its scope failing; the others go on
+        sync.scope_failed(name, f"{type(exc).__name__}: {exc}")
         return
-    with sync.scope(name) as scope:
-        out.load(scope)
+    out.write(sync, name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,11 +9,10 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from cloudmap.loaders.tags import classify_tags, tags_list
+from cloudmap.loaders.kit import Rows
 
 from cloudmap.graph.kinds import aws as k
-from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES
-from cloudmap.graph.model import NodeKind, RelKind
+from cloudmap.graph.model import NodeKind
 
 GLOBAL = "global"
 BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="cloudmap")
@@ -84,38 +82,21 @@ def tag_dict(tags: Iterable[dict] | dict | None) -> dict:
             for t in tags or []}
 
 
-class Out:
-    """The transform's output: rows per kind, written nodes first, then relationships.
-
-    ``asset`` fills the fields every asset carries (provider, account, region, tags and what the tag
-    conventions say) and links the asset to its account."""
+class Out(Rows):
+    """One service's rows in one scope. ``asset`` fills the fields every AWS asset carries (provider,
+    account, region) and links the asset to its account."""
 
     def __init__(self, ctx: Ctx):
+        super().__init__()
         self.ctx = ctx
-        self.nodes: dict[NodeKind, dict[str, dict]] = defaultdict(dict)
-        self.rels: dict[RelKind, list[dict]] = defaultdict(list)
 
     def asset(self, kind: NodeKind, ident: str, name: str | None, tags: dict | None = None,
               region: str | None = None, in_account: bool = True, **props) -> dict:
-        critical, info_types = classify_tags(tags)
-        row = {"id": ident, "name": name or ident, "provider": "aws", "account_id": self.ctx.account_id,
-               "region": self.ctx.region if region is None else region, "tags": tags_list(tags),
-               **critical, **props}
-        self.nodes[kind][ident] = row
+        row = super().asset(kind, ident, provider="aws", name=name, account_id=self.ctx.account_id,
+                            region=self.ctx.region if region is None else region, tags=tags, **props)
         if in_account and kind is not k.ACCOUNT:
             self.rel(k.CONTAINS, self.ctx.account_arn, ident)
-        for info in info_types:
-            self.node(SENSITIVE_INFO_TYPE, info)
-            self.rel(STORES, ident, info["id"], props={"source": "tag"})
         return row
-
-    def node(self, kind: NodeKind, row: dict) -> dict:
-        self.nodes[kind][row["id"]] = row
-        return row
-
-    def rel(self, kind: RelKind, source: str | None, target: str | None, **props) -> None:
-        if source and target:
-            self.rels[kind].append({"source": source, "target": target, **props})
 
     def placed(self, arn: str, subnets: Iterable[str | None] = (), security_groups: Iterable[str | None] = ()) -> None:
         """A resource's network placement: the subnets it sits in, the security groups on it (ids)."""
@@ -123,20 +104,3 @@ class Out:
             self.rel(k.IN_SUBNET, arn, self.ctx.ec2_arn("subnet", subnet))
         for sg in {g for g in security_groups if g}:
             self.rel(k.SG_APPLIES_TO, self.ctx.ec2_arn("security-group", sg), arn)
-
-    def has(self, kind: NodeKind, ident: str | None) -> bool:
-        return ident in self.nodes.get(kind, {})
-
-    def load(self, scope) -> None:
-        for kind, rows in self.nodes.items():
-            scope.nodes(kind, rows.values())
-        for kind, rows in self.rels.items():
-            scope.rels(kind, _dedupe(rows))
-
-
-def _dedupe(rows: list[dict]) -> list[dict]:
-    """One row per (source, target): later rows of the same pair would overwrite earlier properties."""
-    seen: dict[tuple, dict] = {}
-    for row in rows:
-        seen[(row["source"], row["target"])] = row
-    return list(seen.values())

@@ -207,7 +207,7 @@ def _interfaces(raw: dict, ctx: Ctx, out: Out) -> None:
             out.rel(k.IP_ATTACHED_TO, _public_ip(out, public_ip, eni["Association"].get("AllocationId")), eid)
     for addr in raw["addresses"]:
         pid = _public_ip(out, addr["PublicIp"], addr.get("AllocationId"))
-        out.nodes[k.PUBLIC_IP][pid].update(tags=[f"{t['Key']}={t['Value']}" for t in addr.get("Tags", [])])
+        out.update(k.PUBLIC_IP, pid, tags=[f"{t['Key']}={t['Value']}" for t in addr.get("Tags", [])])
         if addr.get("NetworkInterfaceId"):
             out.rel(k.IP_ATTACHED_TO, pid, arn("network-interface", addr["NetworkInterfaceId"]))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from cloudmap.loaders.azure import ids
 from cloudmap.loaders.azure.builtin_roles import builtin_row
 from cloudmap.loaders.azure.plan import Plan, Res, as_list, get, handles, scope_name
-from cloudmap.loaders.tags import classify_tags, tags_list
+from cloudmap.loaders.kit import classify_tags, tags_list
 
 from cloudmap.graph.kinds import azure as K
 

@@ -3,9 +3,9 @@ cleaned (what it held before and no longer has is removed) only when this input 
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from cloudmap.loaders.azure.plan import Plan
+from cloudmap.loaders.kit import LoadSummary
+from cloudmap.loaders.kit.link import link
 
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
@@ -22,25 +22,16 @@ def known_principals(graph: Graph):
     return lookup
 
 
-def write_plan(graph: Graph, plan: Plan, source: str, batch_size: int = 2000, progress=None) -> dict:
-    shared: dict = defaultdict(list)
-    by_scope: dict = defaultdict(lambda: defaultdict(list))
-    for kind, nodes in plan.nodes.items():
-        for scope, row in nodes.values():
-            (by_scope[scope][kind] if scope else shared[kind]).append(row)
-    scopes = sorted(plan.covered | set(by_scope) | set(plan.rels))
+def write_plan(graph: Graph, plan: Plan, source: str, batch_size: int = 2000, progress=None,
+               failed_tables: dict[str, str] | None = None) -> LoadSummary:
     with Sync(graph, provider="azure", source=source, batch_size=batch_size, progress=progress) as sync:
-        for kind, rows in shared.items():  # catalog nodes (built-in roles, images): never scope-cleaned
-            sync.write_nodes(kind, rows, None)
-        handles = {name: sync.scope(name) for name in scopes}
-        for name in scopes:  # nodes of every scope before any relationship, which may cross scopes
-            for kind, rows in by_scope[name].items():
-                handles[name].nodes(kind, rows)
-        for name in scopes:
-            with handles[name] as sc:
-                for kind, pairs in plan.rels.get(name, {}).items():
-                    sc.rels(kind, [{"source": s, "target": t, "props": props} for (s, t), props in pairs.items()])
-    summary = sync.summary()
+        plan.write(sync)
+        link(sync)
+    details: dict = {}
     if plan.skipped_types:
-        summary["skipped_types"] = dict(plan.skipped_types.most_common())
+        details["skipped_types"] = dict(plan.skipped_types.most_common())
+    summary = LoadSummary.of(sync, **details)
+    if failed_tables:
+        summary.details["tables_failed"] = dict(failed_tables)
+        summary.status = "partial"
     return summary

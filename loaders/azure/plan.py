@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cloudmap.loaders.azure import ids
-from cloudmap.loaders.tags import classify_tags, tags_list
+from cloudmap.loaders.kit import Rows
 
 from cloudmap.graph.kinds import azure as K
-from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES
 from cloudmap.graph.model import NodeKind, RelKind
 
 HANDLERS: dict[str, Callable[[Plan, Res], None]] = {}
@@ -84,57 +83,38 @@ def scope_name(sub: str | None, part: str, tenant: str | None = None) -> str:
     return f"azure/tenant/{tenant or 'unknown'}/{part}"
 
 
-@dataclass
-class Plan:
-    # kind -> id -> (scope or None for shared catalog nodes, row)
-    nodes: dict[NodeKind, dict[str, tuple[str | None, dict]]] = field(default_factory=lambda: defaultdict(dict))
-    # scope -> kind -> (source, target) -> props
-    rels: dict[str, dict[RelKind, dict[tuple[str, str], dict]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
-    covered: set[str] = field(default_factory=set)  # scopes whose data is complete in this input
-    skipped_types: Counter = field(default_factory=Counter)
-    principals: dict[str, str] = field(default_factory=dict)      # principal id -> identity node id
-    assignments: list[tuple[str, str, str, str]] = field(default_factory=list)  # scope, ra id, principal id, type
-    pool_members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # backend pool -> NIC/VMSS
-    pool_ips: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # app gw pool -> backend IPs
-    pool_routes: list[tuple[str, str, RelKind, list[str], list[str]]] = field(default_factory=list)
-    nic_vm: dict[str, str] = field(default_factory=dict)
-    nic_ips: dict[str, list[str]] = field(default_factory=dict)
-    sql_firewall: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
-    sql_databases: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+class Plan(Rows):
+    """The rows of one Azure load, a scope per subscription part, and the facts that need several rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped_types: Counter = Counter()
+        self.principals: dict[str, str] = {}      # principal id -> identity node id
+        self.assignments: list[tuple[str, str, str, str]] = []  # scope, ra id, principal id, type
+        self.pool_members: dict[str, set[str]] = defaultdict(set)  # backend pool -> NIC/VMSS
+        self.pool_ips: dict[str, set[str]] = defaultdict(set)  # app gw pool -> backend IPs
+        self.pool_routes: list[tuple[str, str, RelKind, list[str], list[str]]] = []
+        self.nic_vm: dict[str, str] = {}
+        self.nic_ips: dict[str, list[str]] = {}
+        self.sql_firewall: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        self.sql_databases: dict[str, list[str]] = defaultdict(list)
 
     # -- writes into the plan --------------------------------------------------------------------
     def node(self, kind: NodeKind, row: dict, scope: str | None, weak: bool = False) -> str:
-        """Add or merge a node. ``weak`` rows (a reference seen from elsewhere) only fill gaps and never
-        move the node to their scope."""
-        row = {k: v for k, v in row.items() if v is not None}
-        existing = self.nodes[kind].get(row["id"])
-        if existing is None:
-            self.nodes[kind][row["id"]] = (scope, row)
-        elif weak:
-            existing[1].update({k: v for k, v in row.items() if k not in existing[1]})
-        else:
-            self.nodes[kind][row["id"]] = (scope, {**existing[1], **row})
-        if scope:
-            self.covered.add(scope)
-        return row["id"]
+        """Add or merge a node (absent values left out, so a partial row never blanks a fact)."""
+        return super().node(kind, {k: v for k, v in row.items() if v is not None}, scope, weak)
 
     def rel(self, kind: RelKind, source: str | None, target: str | None, scope: str, /, **props) -> None:
-        if source and target and source != target:
-            self.rels[scope][kind][(source, target)] = {k: v for k, v in props.items() if v is not None}
-            self.covered.add(scope)
+        if source != target:
+            super().rel(kind, source, target, scope, **{k: v for k, v in props.items() if v is not None})
 
     def asset(self, kind: NodeKind, res: Res, scope_part: str = "resources", contained: bool = True,
               **props) -> str:
         """A resource row as an asset node, with its resource group (and subscription) and CONTAINS."""
         scope = scope_name(res.sub, scope_part, res.tenant)
-        critical, info_types = classify_tags(res.tags)
-        row = {"id": res.id, "name": res.name, "provider": "azure", "account_id": res.sub,
-               "region": res.raw.get("location"), "tags": tags_list(res.tags), **critical, **props}
-        self.node(kind, row, scope)
-        for info in info_types:
-            self.node(SENSITIVE_INFO_TYPE, info, scope)
-            self.rel(STORES, res.id, info["id"], scope, source="tag")
+        super().asset(kind, res.id, provider="azure", name=res.name, account_id=res.sub,
+                      region=res.raw.get("location"), tags=res.tags, scope=scope,
+                      **{k: v for k, v in props.items() if v is not None})
         rg = ids.resource_group_of(res.id)
         if contained and rg:
             self.container(res.sub, rg, res.tenant)

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from cloudmap.loaders.inputfile import Id, parse, read_yaml
+from cloudmap.loaders.kit import LoadSummary
+from cloudmap.loaders.kit.annotate import ASSET, annotate
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cloudmap.graph.driver import Graph
@@ -89,7 +91,7 @@ def matching_assets(graph: Graph, match: Match, default_label: str | None) -> li
         name=glob_regex(match.name) if match.name else None)]
 
 
-def load_classification(graph: Graph, path: Path) -> dict:
+def load_classification(graph: Graph, path: Path) -> LoadSummary:
     spec = parse(ClassificationFile, read_yaml(path), path)
     scope = f"classification/{path.name}"
     unmatched: list[str] = []
@@ -113,15 +115,12 @@ def load_classification(graph: Graph, path: Path) -> dict:
         with sync.scope(scope) as sc:
             sc.nodes(SENSITIVE_INFO_TYPE, list(info_types.values()))
             sc.rels(STORES, stores)
-        marked = graph.write(
-            "UNWIND $rows AS row MATCH (n:Asset {id: row.id}) "
-            "SET n.critical = true, n.criticality = row.criticality, n.criticality_source = $scope "
-            "RETURN count(n) AS n", rows=[{"id": k, "criticality": v} for k, v in marks.items()], scope=scope)[0]["n"]
-        unmarked = graph.write(
-            "MATCH (n:Asset) WHERE n.criticality_source = $scope AND NOT n.id IN $ids "
-            "REMOVE n.critical, n.criticality, n.criticality_source RETURN count(n) AS n",
-            scope=scope, ids=list(marks))[0]["n"]
+        marked = annotate(graph, ASSET, [{"id": aid, "critical": True, "criticality": level,
+                                          "criticality_source": scope} for aid, level in marks.items()])
+        gone = [{"id": r["id"], "critical": None, "criticality": None, "criticality_source": None}
+                for r in graph.read("MATCH (n:Asset) WHERE n.criticality_source = $scope RETURN n.id AS id",
+                                    scope=scope) if r["id"] not in marks]
+        unmarked = annotate(graph, ASSET, gone)
         sync.counts.update({"critical_marked": marked, "critical_unmarked": unmarked})
-    return {"sync_id": sync.id, "status": sync.status, "stores": sync.counts.get("STORES", 0),
-            "info_types": len(info_types), "critical_marked": marked, "critical_unmarked": unmarked,
-            "unmatched": unmatched, "removed": dict(sync.removed)}
+    return LoadSummary.of(sync, stores=sync.counts.get("STORES", 0), info_types=len(info_types),
+                          critical_marked=marked, critical_unmarked=unmarked, unmatched=unmatched)

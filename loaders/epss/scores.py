@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from cloudmap.loaders.inputfile import InputError, describe, read_text
+from cloudmap.loaders.kit import LoadSummary
 from cloudmap.loaders.vulns import enrich
 
 from cloudmap.graph.driver import Graph
@@ -52,12 +53,12 @@ def read_scores(path: Path) -> tuple[list[dict], str | None]:
         if not CVE.match(cve):
             raise InputError(f"{where}: cve {describe(record[0])} is not a CVE id")
         rows.append({"id": cve, "epss": _probability(record[1], "epss", where),
-                     "percentile": _probability(record[2], "percentile", where), "date": score_date})
+                     "epss_percentile": _probability(record[2], "percentile", where), "epss_date": score_date})
     return rows, score_date
 
 
-def load_scores(graph: Graph, path: Path) -> dict:
+def load_scores(graph: Graph, path: Path) -> LoadSummary:
     rows, score_date = read_scores(path)
-    result = enrich(graph, "epss", f"epss {path.name}", rows,
-                    "v.epss = row.epss, v.epss_percentile = row.percentile, v.epss_date = row.date")
-    return {**result, "score_date": score_date}
+    result = enrich(graph, "epss", f"epss {path.name}", rows)
+    result.details["score_date"] = score_date
+    return result

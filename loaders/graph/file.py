@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from cloudmap.loaders.inputfile import MAX_TEXT, Id, InputError, describe, parse, read_json
+from cloudmap.loaders.kit import LoadSummary
+from cloudmap.loaders.kit.link import link
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from cloudmap.graph.driver import Graph
@@ -192,7 +194,7 @@ def plan(graph: Graph, spec: GraphFile, path: Path) -> tuple[dict[NodeKind, list
     return node_rows, rel_rows
 
 
-def load_graph_file(graph: Graph, path: Path) -> dict:
+def load_graph_file(graph: Graph, path: Path) -> LoadSummary:
     spec = parse(GraphFile, read_json(path), path)
     node_rows, rel_rows = plan(graph, spec, path)
     with Sync(graph, provider="custom", source=f"graph {path.name}") as sync:
@@ -201,4 +203,5 @@ def load_graph_file(graph: Graph, path: Path) -> dict:
                 sc.nodes(kind, rows)
             for rk, rows in rel_rows.items():
                 sc.rels(rk, rows)
-    return sync.summary()
+        link(sync)
+    return LoadSummary.of(sync)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from cloudmap.loaders.inputfile import Short, parse, read_json
+from cloudmap.loaders.kit import LoadSummary
 from cloudmap.loaders.vulns import enrich
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -34,14 +35,12 @@ class Catalog(BaseModel):
 
 def read_catalog(path: Path) -> list[dict]:
     catalog = parse(Catalog, read_json(path), path)
-    return [{"id": e.cveID, "date_added": e.dateAdded[:10],
-             "ransomware": e.knownRansomwareCampaignUse.strip().lower() == "known"}
+    return [{"id": e.cveID, "kev": True, "kev_date_added": e.dateAdded[:10],
+             "kev_ransomware": e.knownRansomwareCampaignUse.strip().lower() == "known"}
             for e in catalog.vulnerabilities]
 
 
-def load_catalog(graph: Graph, path: Path) -> dict:
+def load_catalog(graph: Graph, path: Path) -> LoadSummary:
     rows = read_catalog(path)
     return enrich(graph, "kev", f"kev {path.name}", rows,
-                  "v.kev = true, v.kev_date_added = row.date_added, v.kev_ransomware = row.ransomware",
-                  clear="v.kev = true AND NOT v.id IN $ids "
-                        "SET v.kev = false REMOVE v.kev_date_added, v.kev_ransomware")
+                  cleared={"kev": False, "kev_date_added": None, "kev_ransomware": None})

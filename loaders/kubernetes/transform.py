@@ -4,13 +4,16 @@ before the load writes anything."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from cloudmap.loaders.kit import Rows
+from cloudmap.loaders.kit.rows import UNSCOPED
 from cloudmap.loaders.kubernetes.images import image_row
 from cloudmap.loaders.kubernetes.objects import KubernetesInputError, Objects
 
 from cloudmap.graph.kinds import kubernetes as k
+from cloudmap.graph.kinds.common import CONTAINER_IMAGE
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 WORKLOAD_IDENTITY_ANNOTATION = "azure.workload.identity/client-id"
@@ -64,14 +67,9 @@ class Cluster:
     def namespace_id(self, namespace: str) -> str:
         return f"{self.id}/namespaces/{namespace}"
 
-
-@dataclass
-class Rows:
-    """What one load writes, grouped by the scope it is written in."""
-    nodes: dict[str, list[tuple[Any, list[dict]]]] = field(default_factory=lambda: defaultdict(list))
-    rels: dict[str, list[tuple[Any, list[dict]]]] = field(default_factory=lambda: defaultdict(list))
-    images: list[dict] = field(default_factory=list)
-    workload_identities: list[tuple[str, str]] = field(default_factory=list)  # (sa id, azure client id)
+    def scope(self, part: str) -> str:
+        """The scope one listed kind is written in: `kubernetes/<cluster>/pods`, ..."""
+        return f"kubernetes/{self.key}/{part}"
 
 
 # -- small typed accessors that name the field when the input is malformed --------------------------
@@ -192,12 +190,13 @@ def pods(objs: Objects, cluster: Cluster, sa_automount: dict[str, bool], rows: R
         })
         contains.append({"source": cluster.namespace_id(ns), "target": pid})
         uses.append({"source": pid, "target": sa_id, "via": "service-account"})
-    scope = "pods"
-    rows.nodes[scope].append((k.K8S_POD, nodes))
-    rows.images = list(images.values())
-    rows.rels[scope] += [(k.NAMESPACE_CONTAINS_POD, contains), (k.POD_USES_SERVICE_ACCOUNT, uses),
-                         (k.POD_RUNS_IMAGE, [{"source": p, "target": i, "containers": sorted(set(names))}
-                                             for (p, i), names in runs.items()])]
+    scope = cluster.scope("pods")
+    rows.extend(k.K8S_POD, nodes, scope)
+    rows.extend(CONTAINER_IMAGE, images.values(), UNSCOPED)  # shared with the scanners: never cleaned up here
+    rows.extend(k.NAMESPACE_CONTAINS_POD, contains, scope)
+    rows.extend(k.POD_USES_SERVICE_ACCOUNT, uses, scope)
+    rows.extend(k.POD_RUNS_IMAGE, [{"source": p, "target": i, "containers": sorted(set(names))}
+                                   for (p, i), names in runs.items()], scope)
 
 
 def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
@@ -232,8 +231,9 @@ def services(objs: Objects, cluster: Cluster, pod_objs: list[dict], rows: Rows) 
             if pod["metadata"]["namespace"] == ns and _selects(selector, _labels(pod)):
                 routes.append({"source": sid, "target": cluster.object_id("pods", ns, pod["metadata"]["name"]),
                                "ports": target_ports})
-    rows.nodes["services"].append((k.K8S_SERVICE, nodes))
-    rows.rels["services"] += [(k.NAMESPACE_CONTAINS_SERVICE, contains), (k.SERVICE_ROUTES_TO_POD, routes)]
+    rows.extend(k.K8S_SERVICE, nodes, cluster.scope("services"))
+    rows.extend(k.NAMESPACE_CONTAINS_SERVICE, contains, cluster.scope("services"))
+    rows.extend(k.SERVICE_ROUTES_TO_POD, routes, cluster.scope("services"))
 
 
 def _backend(backend: dict) -> tuple[str | None, str | None]:
@@ -283,8 +283,9 @@ def ingresses(objs: Objects, cluster: Cluster, rows: Rows) -> None:
         contains.append({"source": cluster.namespace_id(ns), "target": iid})
         routes += [{"source": iid, "target": cluster.object_id("services", ns, name),
                     **{key: sorted(v) for key, v in t.items()}} for name, t in targets.items()]
-    rows.nodes["ingresses"].append((k.K8S_INGRESS, nodes))
-    rows.rels["ingresses"] += [(k.NAMESPACE_CONTAINS_INGRESS, contains), (k.INGRESS_ROUTES_TO_SERVICE, routes)]
+    rows.extend(k.K8S_INGRESS, nodes, cluster.scope("ingresses"))
+    rows.extend(k.NAMESPACE_CONTAINS_INGRESS, contains, cluster.scope("ingresses"))
+    rows.extend(k.INGRESS_ROUTES_TO_SERVICE, routes, cluster.scope("ingresses"))
 
 
 def service_accounts(objs: Objects, cluster: Cluster, rows: Rows) -> dict[str, bool]:
@@ -304,11 +305,9 @@ def service_accounts(objs: Objects, cluster: Cluster, rows: Rows) -> dict[str, b
         contains.append({"source": cluster.namespace_id(ns), "target": said})
         if role_arn:
             cloud.append({"source": said, "target": role_arn, "via": "irsa"})
-        if client_id:
-            rows.workload_identities.append((said, client_id))
-    rows.nodes["serviceaccounts"].append((k.K8S_SERVICE_ACCOUNT, nodes))
-    rows.rels["serviceaccounts"] += [(k.NAMESPACE_CONTAINS_SERVICE_ACCOUNT, contains),
-                                     (k.SERVICE_ACCOUNT_USES_IDENTITY, cloud)]
+    rows.extend(k.K8S_SERVICE_ACCOUNT, nodes, cluster.scope("serviceaccounts"))
+    rows.extend(k.NAMESPACE_CONTAINS_SERVICE_ACCOUNT, contains, cluster.scope("serviceaccounts"))
+    rows.extend(k.SERVICE_ACCOUNT_USES_IDENTITY, cloud, cluster.scope("serviceaccounts"))
     return automount
 
 
@@ -329,9 +328,9 @@ def namespaces(objs: Objects, cluster: Cluster, rows: Rows) -> None:
     for row in found.values():
         row.pop("namespace", None)
         row.pop("created", None)
-    rows.nodes["namespaces"].append((k.K8S_NAMESPACE, list(found.values())))
-    rows.rels["namespaces"].append((k.CLUSTER_CONTAINS_NAMESPACE,
-                                    [{"source": cluster.id, "target": r["id"]} for r in found.values()]))
+    rows.extend(k.K8S_NAMESPACE, list(found.values()), cluster.scope("namespaces"))
+    rows.extend(k.CLUSTER_CONTAINS_NAMESPACE, [{"source": cluster.id, "target": r["id"]} for r in found.values()],
+                cluster.scope("namespaces"))
 
 
 def cluster_row(cluster: Cluster) -> dict:
@@ -346,13 +345,14 @@ def transform(objs: Objects, cluster: Cluster) -> Rows:
     """All rows of one load. Scopes (`pods`, `services`, ...) only for kinds the source listed, so a
     file without ingresses leaves the ingresses of an earlier load alone."""
     rows = Rows()
-    rows.nodes["cluster"].append((k.K8S_CLUSTER, [cluster_row(cluster)]))
+    rows.extend(k.K8S_CLUSTER, [cluster_row(cluster)], cluster.scope("cluster"))
     namespaces(objs, cluster, rows)
     automount = service_accounts(objs, cluster, rows) if "ServiceAccount" in objs.seen else {}
     if objs.pod_identities:
-        rows.rels["pod-identities"].append((k.SERVICE_ACCOUNT_USES_IDENTITY, [
+        rows.extend(k.SERVICE_ACCOUNT_USES_IDENTITY, [
             {"source": cluster.object_id("serviceaccounts", a["namespace"], a["serviceAccount"]),
-             "target": a["roleArn"], "via": "pod-identity"} for a in objs.pod_identities]))
+             "target": a["roleArn"], "via": "pod-identity"} for a in objs.pod_identities],
+            cluster.scope("pod-identities"))
     if "Pod" in objs.seen:
         pods(objs, cluster, automount, rows)
     if "Service" in objs.seen:

@@ -3,13 +3,12 @@ references, or `terraform:<address>` until apply) and collecting rows with the T
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
-from cloudmap.loaders.tags import classify_tags, tags_list
+from cloudmap.loaders.kit import Rows
 from cloudmap.loaders.terraform.state import Resource
 
-from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES
-from cloudmap.graph.model import NodeKind, RelKind
+from cloudmap.graph.model import NodeKind
 
 
 def synthetic_id(res: Resource) -> str:
@@ -17,13 +16,12 @@ def synthetic_id(res: Resource) -> str:
     return f"terraform:{res.address}"
 
 
-class Build:
+class Build(Rows):
     def __init__(self, resources: list[Resource]):
+        super().__init__()
         self.by_address = {r.address: r for r in resources}
         self.ids: dict[str, str] = {}           # address -> node id
         self.by_value: dict[tuple[str, str], str] = {}  # (type, provider id value) -> node id
-        self.nodes: dict[NodeKind, dict[str, dict]] = defaultdict(dict)
-        self.rels: dict[RelKind, list[dict]] = defaultdict(list)
         self.unknown: Counter[str] = Counter()
 
     def register(self, res: Resource, node_id: str | None, *values: str | None) -> str:
@@ -61,25 +59,8 @@ class Build:
     def asset(self, kind: NodeKind, res: Resource, provider: str, account_id: str | None, region: str | None,
               name: str | None = None, tags: dict | None = None, **props) -> str:
         node_id = self.ids[res.address]
-        critical, info_types = classify_tags(tags)
-        self.nodes[kind][node_id] = {
-            "id": node_id, "name": name or res.values.get("name") or res.name, "provider": provider,
-            "account_id": account_id, "region": region, "tags": tags_list(tags), **critical,
-            "source": "terraform", "planned": res.planned or node_id.startswith("terraform:"),
-            "terraform_address": res.address, **props}
-        for info in info_types:
-            self.nodes[SENSITIVE_INFO_TYPE][info["id"]] = info
-            self.rel(STORES, node_id, info["id"], props={"source": "tag"})
+        super().asset(kind, node_id, provider=provider, name=name or res.values.get("name") or res.name,
+                      account_id=account_id, region=region, tags=tags, source="terraform",
+                      planned=res.planned or node_id.startswith("terraform:"), terraform_address=res.address,
+                      **props)
         return node_id
-
-    def node(self, kind: NodeKind, row: dict) -> None:
-        self.nodes[kind][row["id"]] = {**self.nodes[kind].get(row["id"], {}), **row}
-
-    def update(self, kind: NodeKind, node_id: str | None, **props) -> None:
-        """Facts another resource adds to a node (a bucket policy, a public access block)."""
-        if node_id in self.nodes[kind]:
-            self.nodes[kind][node_id].update({k: v for k, v in props.items() if v is not None})
-
-    def rel(self, kind: RelKind, source: str | None, target: str | None, **props) -> None:
-        if source and target:
-            self.rels[kind].append({"source": source, "target": target, **props})

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
-from cloudmap.loaders.terraform import aws, azure
+from cloudmap.loaders.kit import LoadSummary
+from cloudmap.loaders.kit.link import link
+from cloudmap.loaders.terraform import aws, azure, state
 from cloudmap.loaders.terraform.build import Build
 from cloudmap.loaders.terraform.state import Document
 
@@ -34,18 +37,17 @@ def transform(doc: Document) -> Build:
     return build
 
 
-def load(graph: Graph, doc: Document, scope_name: str, batch_size: int | None = None) -> dict:
+def load(graph: Graph, doc: Document, scope_name: str, batch_size: int | None = None) -> LoadSummary:
     build = transform(doc)  # input errors surface before anything is written
     kw = {"batch_size": batch_size} if batch_size else {}
-    with Sync(graph, provider="terraform", source=f"terraform {doc.kind} {doc.path.name}", **kw) as sync, \
-            sync.scope(f"terraform/{scope_name}") as sc:
-        for kind, rows in build.nodes.items():
-            sc.nodes(kind, rows.values())
-        for kind, rows in build.rels.items():
-            seen = {(r["source"], r["target"]): r for r in rows}  # one row per pair
-            sc.rels(kind, seen.values())
-    out = sync.summary()
-    out.update({"document": doc.kind, "resources": len(doc.resources),
-                "planned": sum(1 for rows in build.nodes.values() for r in rows.values() if r.get("planned")),
-                "unknown_types": dict(sorted(Counter(build.unknown).items()))})
-    return out
+    with Sync(graph, provider="terraform", source=f"terraform {doc.kind} {doc.path.name}", **kw) as sync:
+        build.write(sync, f"terraform/{scope_name}")
+        link(sync)
+    return LoadSummary.of(sync, document=doc.kind, resources=len(doc.resources),
+                          planned=sum(1 for kind in build.nodes for r in build.rows_of(kind) if r.get("planned")),
+                          unknown_types=dict(sorted(Counter(build.unknown).items())))
+
+
+def load_file(graph: Graph, path: Path, workspace: str | None = None, batch_size: int | None = None) -> LoadSummary:
+    """A `terraform show -json` file; its scope is the workspace name, else the file name."""
+    return load(graph, state.read(path), workspace or Path(path).stem, batch_size)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cloudmap.cli.common import Format
+from cloudmap.cli.sources.scanners import run_feed
 
 
 def kev(file: Annotated[Path, typer.Argument(help="known_exploited_vulnerabilities.json from CISA")],
@@ -18,9 +19,8 @@ def kev(file: Annotated[Path, typer.Argument(help="known_exploited_vulnerabiliti
     Example: cloudmap load kev known_exploited_vulnerabilities.json
     """
     from cloudmap.loaders.kev.feed import load_catalog
-    from cloudmap.loaders.vulns import run_cli_enrich
 
-    run_cli_enrich("kev", load_catalog, file, fmt)
+    run_feed("kev", load_catalog, file, fmt)
 
 
 def register(app: typer.Typer) -> None:

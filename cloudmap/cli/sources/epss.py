@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cloudmap.cli.common import Format
+from cloudmap.cli.sources.scanners import run_feed
 
 
 def epss(file: Annotated[Path, typer.Argument(help="epss_scores-YYYY-MM-DD.csv or .csv.gz from FIRST")],
@@ -18,9 +19,8 @@ def epss(file: Annotated[Path, typer.Argument(help="epss_scores-YYYY-MM-DD.csv o
     Example: cloudmap load epss epss_scores-2024-05-01.csv.gz
     """
     from cloudmap.loaders.epss.scores import load_scores
-    from cloudmap.loaders.vulns import run_cli_enrich
 
-    run_cli_enrich("epss", load_scores, file, fmt)
+    run_feed("epss", load_scores, file, fmt)
 
 
 def register(app: typer.Typer) -> None:

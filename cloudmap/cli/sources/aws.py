@@ -5,10 +5,11 @@ from __future__ import annotations
 import boto3
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
-from cloudmap.loaders.aws import assume_role, enabled_regions, load_account, scope_count
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from cloudmap.cli.common import Format, console, err_console, fail, info, open_graph, print_json
+from cloudmap.cli.common import Format, err_console, fail, open_graph
+from cloudmap.cli.sources import print_summary
+from cloudmap.loaders import aws
 
 
 def load_aws(
@@ -31,37 +32,26 @@ def load_aws(
     try:
         for name in profile or [None]:
             base = boto3.Session(profile_name=name)
-            sessions += [assume_role(base, arn) for arn in role_arn] if role_arn else [base]
-        plans = [(s, list(region) if region else enabled_regions(s)) for s in sessions]
+            sessions += [aws.assume_role(base, arn) for arn in role_arn] if role_arn else [base]
+        plans = [(s, list(region) if region else aws.enabled_regions(s)) for s in sessions]
     except (BotoCoreError, ClientError) as exc:
         fail(f"AWS credentials / STS: {exc}")
-    syncs = []
+    summaries = []
     with open_graph() as graph, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                          MofNCompleteColumn(), console=err_console, transient=True) as bar:
         for session, regions in plans:
-            task = bar.add_task("aws", total=scope_count(regions))
+            task = bar.add_task("aws", total=aws.scope_count(regions))
 
             def step(name: str, task=task) -> None:
                 bar.update(task, description=name, advance=1)
             try:
-                syncs.append(load_account(graph, session, regions, progress=step))
+                summaries.append(aws.load(graph, session, regions, progress=step))
             except (BotoCoreError, ClientError) as exc:
                 fail(f"AWS credentials / STS: {exc}")
-    summaries = [s.summary() for s in syncs]
-    if fmt == Format.json:
-        print_json(summaries)
-    else:
-        for s in summaries:
-            console.print(f"{s['sync_id']}: {s['status']}, {s['scopes_completed']} scopes loaded, "
-                          f"{sum(s['written'].values())} written, {sum(s['removed'].values())} removed, "
-                          f"{s['warnings']} warnings")
-            for what, count in sorted(s["written"].items()):
-                console.print(f"  {what:<28} {count:>7}")
-            if s["removed"]:
-                console.print("  removed: " + ", ".join(f"{k} {v}" for k, v in sorted(s["removed"].items())))
-    failed = [scope for s in summaries for scope in s["scopes_failed"]]
-    if failed:  # still exit 0: the other scopes are loaded and the failed ones kept their data
-        info(f"{len(failed)} scopes failed: " + "; ".join(e for s in summaries for e in s["errors"]))
+    failed = [scope for s in summaries for scope in s.scopes_failed]
+    notes = [f"{len(failed)} scopes failed: " + "; ".join(e for s in summaries for e in s.errors)] if failed else []
+    # still exit 0 on failed scopes: the others are loaded and the failed ones kept their data
+    print_summary(summaries, fmt, notes, exit_on_failure=False)
 
 
 def register(app: typer.Typer) -> None:

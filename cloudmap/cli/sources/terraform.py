@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cloudmap.loaders.inputfile import InputError
-from cloudmap.loaders.kubernetes.cli import print_summary
-from cloudmap.loaders.terraform import state
-from cloudmap.loaders.terraform.load import load
 
-from cloudmap.cli.common import Format, fail, info, open_graph
+from cloudmap.cli.common import Format, fail, open_graph
+from cloudmap.cli.sources import print_summary
 from cloudmap.config import settings
+from cloudmap.loaders.inputfile import InputError
+from cloudmap.loaders.terraform.load import load_file
 
 
 def terraform(
@@ -29,14 +28,13 @@ def terraform(
     Example: terraform show -json > tf.json && cloudmap load terraform tf.json
     """
     try:
-        doc = state.read(path)
         with open_graph(settings()) as graph:
-            summary = load(graph, doc, workspace or path.stem, batch_size=settings().batch_size)
+            summary = load_file(graph, path, workspace, batch_size=settings().batch_size)
     except InputError as exc:
         fail(str(exc))
-    if summary["unknown_types"] and fmt != Format.json:
-        info("not mapped: " + ", ".join(f"{t} ({n})" for t, n in summary["unknown_types"].items()))
-    print_summary(summary, fmt)
+    unknown = summary.details["unknown_types"]
+    print_summary(summary, fmt, ["not mapped: " + ", ".join(f"{t} ({n})" for t, n in unknown.items())]
+                  if unknown else [])
 
 
 def register(app: typer.Typer) -> None:

@@ -6,26 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cloudmap.loaders.kubernetes.load import load
-from cloudmap.loaders.kubernetes.objects import KubernetesInputError
-from cloudmap.loaders.kubernetes.source import Live, read_files
-from cloudmap.loaders.kubernetes.transform import Cluster
 
-from cloudmap.cli.common import EXIT_ERROR, Format, fail, info, open_graph, output, print_json
+from cloudmap.cli.common import Format, fail, info, open_graph
+from cloudmap.cli.sources import print_summary
 from cloudmap.config import settings
-
-
-def print_summary(summary: dict, fmt: Format) -> None:
-    """The sync's outcome: counts written for people, the whole summary for machines."""
-    if fmt == Format.json:
-        print_json(summary)
-    else:
-        rows = [{"kind": kind, "written": n} for kind, n in sorted(summary["written"].items())]
-        output(rows, fmt, title=f"{summary['sync_id']}: {summary['status']}")
-        for err in summary["errors"]:
-            info(f"failed: {err}")
-    if summary["status"] != "success":
-        raise typer.Exit(EXIT_ERROR)
+from cloudmap.loaders.kubernetes import load_files, load_live
+from cloudmap.loaders.kubernetes.objects import KubernetesInputError
 
 
 def kubernetes(
@@ -47,23 +33,15 @@ def kubernetes(
     Example: kubectl get ns,pods,svc,ingress,sa -A -o json > k8s.json &&
     cloudmap load kubernetes --file k8s.json --cluster-id arn:aws:eks:eu-west-1:123456789012:cluster/prod
     """
-    failed: dict[str, str] = {}
+    if files and not cluster_id:
+        fail("--cluster-id is required with --file (the files do not say which cluster they come from)")
+    progress = lambda scope: info(f"loading {scope}")  # noqa: E731
     try:
-        if files:
-            if not cluster_id:
-                fail("--cluster-id is required with --file (the files do not say which cluster they come from)")
-            objs = read_files(files)
-            cluster = Cluster.from_id(cluster_id)
-            source = f"kubernetes files {', '.join(p.name for p in files)}"
-        else:
-            live = Live(context, kubeconfig)
-            objs, failed = live.read()
-            cluster = Cluster.from_id(cluster_id or live.endpoint, endpoint=live.endpoint, context=live.context,
-                                      version=live.version())
-            source = f"kubernetes {live.context or live.endpoint}"
         with open_graph(settings()) as graph:
-            summary = load(graph, objs, cluster, source, failed=failed, batch_size=settings().batch_size,
-                           progress=lambda scope: info(f"loading {scope}"))
+            if files:
+                summary = load_files(graph, files, cluster_id, settings().batch_size, progress)
+            else:
+                summary = load_live(graph, context, kubeconfig, cluster_id, settings().batch_size, progress)
     except KubernetesInputError as exc:
         fail(str(exc))
     print_summary(summary, fmt)

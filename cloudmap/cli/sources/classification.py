@@ -17,24 +17,24 @@ def classification(file: Annotated[Path, typer.Argument(help="classification YAM
     Re-loading the same file name replaces what it set before. Example:
     cloudmap load classification classification.yaml
     """
+    from cloudmap.cli.common import fail, info, open_graph, print_json
     from cloudmap.loaders.classification.file import load_classification
     from cloudmap.loaders.inputfile import InputError
-
-    from cloudmap.cli.common import fail, info, open_graph, print_json
 
     try:
         with open_graph() as graph:
             result = load_classification(graph, file)
     except InputError as exc:
         fail(str(exc))
+    d = result.details
     if fmt == Format.json:
-        print_json(result)
+        print_json(result.as_json())
         return
-    info(f"classification: {result['stores']} STORES links to {result['info_types']} info types, "
-         f"{result['critical_marked']} crown jewels marked, {result['critical_unmarked']} unmarked "
-         f"(sync {result['sync_id']})")
-    if result["unmatched"]:
-        info(f"{len(result['unmatched'])} pattern(s) matched nothing: {'; '.join(result['unmatched'])}")
+    info(f"classification: {d['stores']} STORES links to {d['info_types']} info types, "
+         f"{d['critical_marked']} crown jewels marked, {d['critical_unmarked']} unmarked "
+         f"(sync {result.sync_id})")
+    if d["unmatched"]:
+        info(f"{len(d['unmatched'])} pattern(s) matched nothing: {'; '.join(d['unmatched'])}")
 
 
 def register(app: typer.Typer) -> None:

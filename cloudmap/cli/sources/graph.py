@@ -17,10 +17,9 @@ def graph(file: Annotated[Path, typer.Argument(help="custom graph JSON (format: 
     The whole file is validated against the declared kinds before anything is written; re-loading the
     same file name replaces what it wrote before. Example: cloudmap load graph onprem.json
     """
+    from cloudmap.cli.common import fail, info, open_graph, print_json
     from cloudmap.loaders.graph.file import load_graph_file
     from cloudmap.loaders.inputfile import InputError
-
-    from cloudmap.cli.common import fail, info, open_graph, print_json
 
     try:
         with open_graph() as g:
@@ -28,12 +27,12 @@ def graph(file: Annotated[Path, typer.Argument(help="custom graph JSON (format: 
     except InputError as exc:
         fail(str(exc))
     if fmt == Format.json:
-        print_json(summary)
+        print_json(summary.as_json())
     else:
-        written = ", ".join(f"{n} {k}" for k, n in sorted(summary["written"].items())) or "nothing"
-        info(f"graph: wrote {written}; removed {summary['removed'] or 'nothing'} (sync {summary['sync_id']})")
-    if summary["status"] != "success" or summary["warnings"]:
-        fail(f"graph: {summary['status']}, {summary['warnings']} warning(s): {'; '.join(summary['errors'])}")
+        written = ", ".join(f"{n} {k}" for k, n in sorted(summary.written.items())) or "nothing"
+        info(f"graph: wrote {written}; removed {summary.removed or 'nothing'} (sync {summary.sync_id})")
+    if summary.status != "success" or summary.warning_count:
+        fail(f"graph: {summary.status}, {summary.warning_count} warning(s): {'; '.join(summary.errors)}")
 
 
 def register(app: typer.Typer) -> None:
