@@ -273,12 +273,14 @@ def existing_cves(graph: Graph) -> set[str]:
     return {r["id"] for r in graph.read("MATCH (v:Vulnerability) WHERE v.id STARTS WITH 'CVE-' RETURN v.id AS id")}
 
 
-def enrich(graph: Graph, provider: str, source: str, rows: list[dict], cleared: dict | None = None) -> LoadSummary:
+def enrich(graph: Graph, provider: str, source: str, rows: list[dict], cleared: dict | None = None,
+           in_feed: int | None = None) -> LoadSummary:
     """Set each row's properties on the Vulnerability nodes that exist; ``cleared`` (the properties'
     "not listed" values) goes on those the previous feed marked (``kev``) that this one no longer lists.
     Enrichments never create vulnerabilities: a feed lists every CVE, the graph only those found on assets."""
     known = existing_cves(graph)
     matched = [r for r in rows if r["id"] in known]
+    in_feed = len(rows) if in_feed is None else in_feed
     with Sync(graph, provider=provider, source=source) as sync:
         updated = annotate(graph, VULNERABILITY, matched)
         gone: list[dict] = []
@@ -287,6 +289,6 @@ def enrich(graph: Graph, provider: str, source: str, rows: list[dict], cleared: 
             gone = [{"id": r["id"], **cleared} for r in graph.read(
                 "MATCH (v:Vulnerability) WHERE v.kev = true RETURN v.id AS id") if r["id"] not in listed]
             annotate(graph, VULNERABILITY, gone)
-        sync.counts.update({"in_feed": len(rows), "matched": updated, "cleared": len(gone)})
-    return LoadSummary.of(sync, in_feed=len(rows), matched=updated, cleared=len(gone),
+        sync.counts.update({"in_feed": in_feed, "matched": updated, "cleared": len(gone)})
+    return LoadSummary.of(sync, in_feed=in_feed, matched=updated, cleared=len(gone),
                           vulnerabilities_in_graph=len(known))

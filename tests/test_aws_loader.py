@@ -14,6 +14,7 @@ from cloudmap.loaders.aws.context import Ctx
 from cloudmap.loaders.kit import classify_tags
 from moto import mock_aws
 
+from cloudmap.graph.kinds.common import STORES
 from tests.aws_estate import ACCOUNT, LOGIN_PASSWORD, OTHER_REGION, REGION, SECRET_VALUE, build_estate
 from tests.helpers import run_cli
 
@@ -80,11 +81,11 @@ def test_macie_findings_become_sensitive_info_types():
             {"category": "CREDENTIALS", "totalCount": 1, "detections": [{"type": "AWS_CREDENTIALS", "count": 1}]}]}}}
     policy_finding = {"type": "Policy:IAMUser/S3BucketPublic", "resourcesAffected": finding["resourcesAffected"]}
     out = signals.transform_macie({"findings": [finding, finding, policy_finding]}, Ctx(None, ACCOUNT, REGION))
-    stores = {(r["target"], r["props"]["count"]) for rows in out.rels.values() for r in rows}
+    stores = {(r["target"], r["props"]["count"]) for r in out.links(STORES)}
     assert stores == {("pci:credit-card-number", 24), ("pii:usa-social-security-number", 6),
                       ("phi:usa-health-insurance-claim-number", 4), ("secrets:aws-credentials", 2)}
     assert all(r["props"]["source"] == "macie" and r["source"] == "arn:aws:s3:::crown-data"
-               for rows in out.rels.values() for r in rows)
+               for r in out.links(STORES))
 
 
 def test_iam_transform_keeps_only_used_aws_managed_policies():

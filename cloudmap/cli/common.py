@@ -13,13 +13,15 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cloudmap.config import Settings, settings
 from cloudmap.graph.driver import Graph, connect
 from cloudmap.graph.schema import apply_schema
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup=False: output holds user data (paths, names, values such as `[prod]`) that must print verbatim.
+console = Console(highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 # Exit codes scripts can rely on.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FINDINGS = 0, 1, 2, 3
@@ -31,7 +33,8 @@ class Format(str, Enum):
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    """One error line. The message often holds user data (paths, values): printed verbatim, never as markup."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -74,7 +77,7 @@ def print_table(rows: list[dict], columns: list[str] | None = None, title: str |
     for col in columns:
         table.add_column(col)
     for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in columns])
+        table.add_row(*[Text(_cell(row.get(c))) for c in columns])
     console.print(table)
 
 

@@ -7,6 +7,7 @@ import logging
 import pkgutil
 
 import typer
+from rich.text import Text
 
 from cloudmap import cli as cli_pkg
 from cloudmap.cli.common import EXIT_ERROR, err_console
@@ -40,7 +41,7 @@ def run() -> None:
     try:
         app()
     except (ConfigError, GraphError, ServerError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        err_console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
         raise SystemExit(EXIT_ERROR) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
 from cloudmap.cli.common import Format, console, fail, open_graph, output, print_json
 from cloudmap.cli.hunt import parse_params, show
@@ -46,7 +47,7 @@ def show_query(query_id: str = typer.Argument(...),
     if fmt == Format.json:
         print_json(q.as_dict())
         return
-    console.print(f"[bold]{q.id}[/] — {q.title} ({q.source})")
+    console.print(Text.assemble((q.id, "bold"), f" — {q.title} ({q.source})"))
     if q.description:
         console.print(q.description)
     for name, spec in q.params.items():

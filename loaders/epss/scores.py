@@ -7,13 +7,13 @@ load it after the scanners. Every line is checked before anything is written."""
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
-from cloudmap.loaders.inputfile import InputError, describe, read_text
+from cloudmap.loaders.inputfile import InputError, describe, open_lines
 from cloudmap.loaders.kit import LoadSummary
-from cloudmap.loaders.vulns import enrich
+from cloudmap.loaders.vulns import enrich, existing_cves
 
 from cloudmap.graph.driver import Graph
 
@@ -31,34 +31,38 @@ def _probability(value: str, name: str, where: str) -> float:
     return number
 
 
-def read_scores(path: Path) -> tuple[list[dict], str | None]:
-    """(rows, score date) or InputError naming the file and line."""
-    lines = read_text(path).splitlines()
-    score_date = None
-    start = 0
-    if lines and lines[0].startswith("#"):
-        meta = dict(part.split(":", 1) for part in lines[0][1:].split(",") if ":" in part)
-        score_date = (meta.get("score_date") or "")[:10] or None
-        start = 1
-    if len(lines) <= start or [h.strip().lower() for h in lines[start].split(",")] != HEADER:
-        raise InputError(f"{path} line {start + 1}: expected the header 'cve,epss,percentile'")
-    rows = []
-    for number, record in enumerate(csv.reader(io.StringIO("\n".join(lines[start + 1:]))), start=start + 2):
-        if not record:
-            continue
-        where = f"{path} line {number}"
-        if len(record) != 3:
-            raise InputError(f"{where}: expected 3 columns (cve,epss,percentile), got {len(record)}")
-        cve = record[0].strip().upper()
-        if not CVE.match(cve):
-            raise InputError(f"{where}: cve {describe(record[0])} is not a CVE id")
-        rows.append({"id": cve, "epss": _probability(record[1], "epss", where),
-                     "epss_percentile": _probability(record[2], "percentile", where), "epss_date": score_date})
-    return rows, score_date
+def read_scores(path: Path, keep: Callable[[str], bool] | None = None) -> tuple[list[dict], str | None, int]:
+    """(rows, score date, number of CVEs in the file) or InputError naming the file and line. The file is
+    streamed; only rows whose CVE ``keep`` accepts are kept, so memory follows the graph, not the feed."""
+    score_date, rows, total = None, [], 0
+    with open_lines(path) as lines:
+        first, header_line = next(lines, ""), 1
+        if first.startswith("#"):
+            meta = dict(part.split(":", 1) for part in first[1:].split(",") if ":" in part)
+            score_date = (meta.get("score_date") or "")[:10] or None
+            first, header_line = next(lines, ""), 2
+        if [h.strip().lower() for h in first.split(",")] != HEADER:
+            raise InputError(f"{path} line {header_line}: expected the header 'cve,epss,percentile'")
+        for number, record in enumerate(csv.reader(lines), start=header_line + 1):
+            if not record:
+                continue
+            where = f"{path} line {number}"
+            if len(record) != 3:
+                raise InputError(f"{where}: expected 3 columns (cve,epss,percentile), got {len(record)}")
+            cve = record[0].strip().upper()
+            if not CVE.match(cve):
+                raise InputError(f"{where}: cve {describe(record[0])} is not a CVE id")
+            epss = _probability(record[1], "epss", where)
+            percentile = _probability(record[2], "percentile", where)
+            total += 1
+            if keep is None or keep(cve):
+                rows.append({"id": cve, "epss": epss, "epss_percentile": percentile, "epss_date": score_date})
+    return rows, score_date, total
 
 
 def load_scores(graph: Graph, path: Path) -> LoadSummary:
-    rows, score_date = read_scores(path)
-    result = enrich(graph, "epss", f"epss {path.name}", rows)
+    known = existing_cves(graph)
+    rows, score_date, total = read_scores(path, keep=known.__contains__)
+    result = enrich(graph, "epss", f"epss {path.name}", rows, in_feed=total)
     result.details["score_date"] = score_date
     return result

@@ -96,8 +96,8 @@ class Rows:
         return [row for _, row in self.nodes.get(kind, {}).values()]
 
     def links(self, kind: RelKind) -> list[dict]:
-        """Every relationship of a kind, in any scope, as ``{source, target, **props}``."""
-        return [{"source": s, "target": t, **p} for kinds in self.rels.values()
+        """Every relationship of a kind, in any scope, as ``{source, target, props}``."""
+        return [{"source": s, "target": t, "props": p} for kinds in self.rels.values()
                 for (s, t), p in kinds.get(kind, {}).items()]
 
     # -- writing -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from cloudmap.loaders.inputfile import InputError, read_json
 from cloudmap.loaders.kubernetes.objects import KINDS, KubernetesInputError, Objects
 
 PAGE = 500
@@ -16,11 +17,9 @@ def read_files(paths: list[Path]) -> Objects:
     objs = Objects()
     for path in paths:
         try:
-            doc = json.loads(Path(path).read_text())
-        except OSError as exc:
-            raise KubernetesInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise KubernetesInputError(f"{path}: not valid JSON: {exc}") from None
+            doc = read_json(path)
+        except InputError as exc:
+            raise KubernetesInputError(str(exc)) from None
         objs.add_list(doc, str(path))
     return objs
 
