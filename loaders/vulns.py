@@ -183,9 +183,31 @@ def link_rows(findings: list[Finding], asset_ids: list[str], source: str) -> lis
 
 # -- matching ---------------------------------------------------------------------------------------
 
-def check_asset(graph: Graph, asset_id: str) -> None:
-    if not graph.read("MATCH (n:Asset {id: $id}) RETURN n.id AS id LIMIT 1", id=asset_id):
-        raise InputError(f"--asset {asset_id!r}: no asset with this id in the graph (load its source first)")
+MAX_CANDIDATES = 10
+
+
+def resolve_asset(graph: Graph, value: str) -> str:
+    """The asset id ``--asset`` names: an id or ARN in any casing (Azure ids as the portal spells them),
+    a bare resource id (``i-0abc...``, an Azure VM's name segment), or a name that only one asset has.
+    Ambiguous values list the candidates; unknown ones say what was searched."""
+    wanted = value.strip()
+    exact = graph.read("MATCH (n:Asset {id: $id}) RETURN n.id AS id", id=wanted)
+    if exact:
+        return exact[0]["id"]
+    for how, query in (
+            ("id in any casing", "MATCH (n:Asset) WHERE toLower(n.id) = $low RETURN n.id AS id ORDER BY id"),
+            ("bare resource id", "MATCH (n:Asset) WHERE NOT n:ContainerImage AND (toLower(n.id) ENDS WITH '/' + $low "
+                                 "OR toLower(n.instance_id) = $low) RETURN DISTINCT n.id AS id ORDER BY id"),
+            ("name", "MATCH (n:Asset) WHERE toLower(n.name) = $low RETURN n.id AS id ORDER BY id")):
+        found = [r["id"] for r in graph.read(query, low=wanted.lower())]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            shown = ", ".join(found[:MAX_CANDIDATES]) + (f" and {len(found) - MAX_CANDIDATES} more"
+                                                          if len(found) > MAX_CANDIDATES else "")
+            raise InputError(f"--asset {wanted!r}: {len(found)} assets match by {how}: {shown}; give the full id")
+    raise InputError(f"--asset {wanted!r}: no asset matches (searched ids and ARNs in any casing, bare "
+                     f"instance / VM ids, and names); load its source first")
 
 
 def match_target(graph: Graph, report: ScanReport, asset_id: str | None = None) -> Target:
@@ -236,7 +258,7 @@ def load_reports(graph: Graph, reports: list[ScanReport], scanner: str, asset_id
     """Write every report in one sync, one scope per artifact. Reports are fully parsed before.
     The summary's details list each report (``reports``) and those no workload runs (``unmatched``)."""
     if asset_id:
-        check_asset(graph, asset_id)
+        asset_id = resolve_asset(graph, asset_id)
     unmatched, per_report = [], []
     with Sync(graph, provider=scanner, source=f"{scanner} {', '.join(r.file.name for r in reports)}",
               progress=progress) as sync:
@@ -258,12 +280,13 @@ def load_reports(graph: Graph, reports: list[ScanReport], scanner: str, asset_id
     return LoadSummary.of(sync, reports=per_report, unmatched=unmatched)
 
 
-def load_files(graph: Graph, scanner: str, read_report, files: list[Path], asset_id: str | None = None,
+def load_files(graph: Graph, scanner: str, read_reports, files: list[Path], asset_id: str | None = None,
                progress=None) -> LoadSummary:
-    """Parse every report first (one bad file writes nothing), then load them."""
-    if asset_id and len(files) > 1:
+    """Parse every file first (one bad file writes nothing), then load their reports; ``read_reports``
+    gives the reports of one file (a Kubernetes scan holds one per image)."""
+    reports = [report for f in files for report in read_reports(Path(f))]
+    if asset_id and len(reports) > 1:
         raise InputError("--asset applies to one report; give one file per run")
-    reports = [read_report(Path(f)) for f in files]
     return load_reports(graph, reports, scanner, asset_id, progress)
 
 

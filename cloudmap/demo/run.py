@@ -64,7 +64,7 @@ def load_estate(graph: Graph, result: DemoResult, echo: Echo, small: bool = Fals
     from cloudmap.loaders.classification.file import load_classification
     from cloudmap.loaders.epss.scores import load_scores
     from cloudmap.loaders.kev.feed import load_catalog
-    from cloudmap.loaders.trivy.report import read_report
+    from cloudmap.loaders.trivy.report import read_reports
     from cloudmap.loaders.vulns import load_files
 
     data = data_dir()
@@ -82,7 +82,7 @@ def load_estate(graph: Graph, result: DemoResult, echo: Echo, small: bool = Fals
             graph, aws.assume_role(session, aws_estate.cross_account_role_arn()), regions))
         for name in TRIVY_REPORTS:
             _load(result, echo, f"trivy report of {name}", lambda name=name: load_files(
-                graph, "trivy", read_report, [data / "trivy" / f"{name}.json"], built.instances[name]))
+                graph, "trivy", read_reports, [data / "trivy" / f"{name}.json"], built.instances[name]))
     exports = sorted((data / "azure").glob("*.json"))
     _load(result, echo, f"azure subscription {AZURE_SUBSCRIPTION}", lambda: azure.load(graph, exports=exports))
     _load(result, echo, "classification file", lambda: load_classification(graph, data / "classification.yaml"))

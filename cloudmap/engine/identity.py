@@ -130,6 +130,30 @@ def azure_access(graph: Graph, assignments: list[dict]) -> Iterator[dict]:
                        "reason": f"{role.name or role.id} at {a['scope']}"}
 
 
+# Key Vault access-policy permissions that read or change what the vault holds (list only names items).
+VAULT_READ = {"secrets": {"get", "backup"}, "keys": {"get", "decrypt", "unwrapkey", "sign", "backup"},
+              "certificates": {"get", "backup"}}
+VAULT_WRITE = {"secrets": {"set", "delete", "purge", "restore"},
+               "keys": {"create", "import", "update", "delete", "purge", "restore", "encrypt", "wrapkey"},
+               "certificates": {"create", "import", "update", "delete", "purge", "restore"}}
+
+
+def azure_vault_policies(graph: Graph) -> Iterator[dict]:
+    """Access policies of vaults that do not use Azure RBAC (with RBAC on, Azure ignores them)."""
+    for r in stream(graph, """
+            MATCH (p:Identity)-[ap:HAS_ACCESS_POLICY]->(v:KeyVault)
+            WHERE coalesce(v.rbac_authorization, false) = false
+            RETURN p.id AS principal, v.id AS vault, ap.keys AS keys, ap.secrets AS secrets,
+                   ap.certificates AS certificates ORDER BY principal, vault"""):
+        held = {kind: {str(x).lower() for x in r[kind] or []} for kind in VAULT_READ}
+        reads = [f"{kind}/{op}" for kind in VAULT_READ for op in sorted(held[kind] & VAULT_READ[kind])]
+        writes = [f"{kind}/{op}" for kind in VAULT_WRITE for op in sorted(held[kind] & VAULT_WRITE[kind])]
+        if reads or writes:
+            yield {"source": r["principal"], "target": r["vault"], "level": "write" if writes else "read",
+                   "actions": [*writes, *reads][:MAX_ACTIONS], "evidence": [f"{r['vault']}#access-policy"],
+                   "conditional": False, "reason": "key vault access policy"}
+
+
 def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
     writer.write("authenticate-as", derived.AUTHENTICATE_AS, authenticate_as(graph))
     writer.sweep("authenticate-as", derived.AUTHENTICATE_AS)
@@ -143,7 +167,7 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
     writer.sweep("aws-assume", derived.ASSUME)
 
     assignments = list(azure_assignments(graph))
-    writer.write("azure-access", derived.ACCESS, list(azure_access(graph, assignments)))
+    writer.write("azure-access", derived.ACCESS, [*azure_access(graph, assignments), *azure_vault_policies(graph)])
     writer.sweep("azure-access", derived.ACCESS)
 
     escalations = list(privesc.escalations(graph, model, assume, assignments))

@@ -116,12 +116,21 @@ def resolve_access(plan: Plan, known_principals: dict[str, str]) -> None:
             if role_name:
                 assignment["name"] = f"{role_name} @ {(assignment.get('scope_id') or '/').rsplit('/', 1)[-1]}"
     for scope, ra, principal, principal_type in plan.assignments:
-        target = plan.principals.get(principal) or known_principals.get(principal)
-        if not target:
-            kind = ENTRA_KINDS.get(principal_type.lower(), K.ENTRA_PRINCIPAL)
-            target = f"entra:{principal}"
-            plan.node(kind, {"id": target, "name": f"{principal_type or 'principal'} {principal}",
-                             "provider": "azure", "principal_id": principal,
-                             **({"principal_type": principal_type} if kind is K.ENTRA_PRINCIPAL else {})},
-                      scope, weak=True)
-        plan.rel(K.ASSIGNED_TO, ra, target, scope)
+        plan.rel(K.ASSIGNED_TO, ra, _principal(plan, scope, principal, principal_type, known_principals), scope)
+    for scope, vault, principal, perms in plan.vault_policies:
+        plan.rel(K.VAULT_ACCESS_POLICY, _principal(plan, scope, principal, "", known_principals), vault, scope,
+                 **perms)
+
+
+def _principal(plan: Plan, scope: str, principal: str, principal_type: str, known: dict[str, str]) -> str:
+    """The identity node of an Entra object id: a managed identity of this input, one already in the graph,
+    or else an Entra node for the object id."""
+    target = plan.principals.get(principal) or known.get(principal)
+    if not target:
+        kind = ENTRA_KINDS.get(principal_type.lower(), K.ENTRA_PRINCIPAL)
+        target = f"entra:{principal}"
+        plan.node(kind, {"id": target, "name": f"{principal_type or 'principal'} {principal}",
+                         "provider": "azure", "principal_id": principal,
+                         **({"principal_type": principal_type} if kind is K.ENTRA_PRINCIPAL else {})},
+                  scope, weak=True)
+    return target

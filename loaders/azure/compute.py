@@ -29,7 +29,8 @@ def _power_state(res: Res) -> str | None:
 def vm(plan: Plan, res: Res) -> None:
     scope = scope_name(res.sub, "resources", res.tenant)
     plan.asset(K.VM, res, os=_os(res.props), state=_power_state(res), size=get(res.props, "hardwareProfile.vmSize"))
-    for nic in ids.refs(get(res.props, "networkProfile.networkInterfaces")):
+    for nic in ids.refs(get(res.props, "networkProfile.networkInterfaces"),
+                                "properties.networkProfile.networkInterfaces"):
         plan.nic_vm[nic] = res.id
         plan.rel(K.NIC_ATTACHED_TO, nic, res.id, scope)
     plan.identity(res.id, res)

@@ -4,11 +4,12 @@ rules, Cosmos DB accounts."""
 from __future__ import annotations
 
 from cloudmap.loaders.azure import ids
-from cloudmap.loaders.azure.plan import Plan, Res, as_list, get, handles, scope_name
+from cloudmap.loaders.azure.plan import AzureInputError, Plan, Res, as_list, get, handles, scope_name
 
 from cloudmap.graph.kinds import azure as K
 
 ALL_IPS = ("0.0.0.0", "255.255.255.255")
+SQL_PORT, COSMOS_PORT = 1433, 443
 AZURE_SERVICES = ("0.0.0.0", "0.0.0.0")  # the portal's "Allow Azure services" rule
 
 
@@ -37,11 +38,17 @@ def blob_container(plan: Plan, res: Res) -> None:
 @handles("microsoft.keyvault/vaults")
 def key_vault(plan: Plan, res: Res) -> None:
     p = res.props
-    policies = [{"object_id": str(a.get("objectId") or "").lower(), "keys": get(a, "permissions.keys", []),
-                 "secrets": get(a, "permissions.secrets", []),
-                 "certificates": get(a, "permissions.certificates", [])} for a in as_list(p.get("accessPolicies"))]
+    scope = scope_name(res.sub, "resources", res.tenant)
+    for i, policy in enumerate(as_list(p.get("accessPolicies"))):
+        if not isinstance(policy, dict):
+            raise AzureInputError(f"properties.accessPolicies[{i}] must be an object")
+        perms = {kind: sorted({str(x).lower() for x in as_list(get(policy, f"permissions.{kind}", []))})
+                 for kind in ("keys", "secrets", "certificates")}
+        principal = str(policy.get("objectId") or "").lower()
+        if principal:
+            plan.vault_policies.append((scope, res.id, principal, perms))
     plan.asset(K.KEY_VAULT, res, rbac_authorization=bool(p.get("enableRbacAuthorization")),
-               access_policies=policies, public_network_access=p.get("publicNetworkAccess"),
+               public_network_access=p.get("publicNetworkAccess"),
                network_default_action=get(p, "networkAcls.defaultAction"),
                soft_delete=p.get("enableSoftDelete"), purge_protection=p.get("enablePurgeProtection"),
                uri=p.get("vaultUri"))
@@ -50,43 +57,69 @@ def key_vault(plan: Plan, res: Res) -> None:
 @handles("microsoft.sql/servers")
 def sql_server(plan: Plan, res: Res) -> None:
     p = res.props
-    plan.asset(K.SQL_SERVER, res, engine="sqlserver", public_network_access=p.get("publicNetworkAccess"),
+    plan.asset(K.SQL_SERVER, res, engine="sqlserver", port=SQL_PORT, public_network_access=p.get("publicNetworkAccess"),
                publicly_accessible=_public(p.get("publicNetworkAccess")),
                password_auth=not get(p, "administrators.azureADOnlyAuthentication", False),
                fqdn=p.get("fullyQualifiedDomainName"))
     plan.identity(res.id, res)
 
 
+def _rule(plan: Plan, scope: str, rule_id: str, name: str, port: int, source: str,
+          start: str | None = None, end: str | None = None) -> str:
+    return plan.node(K.DATA_FIREWALL_RULE, {
+        "id": rule_id, "name": name, "provider": "azure", "account_id": ids.subscription_of(rule_id),
+        "direction": "inbound", "action": "allow", "protocol": "tcp", "ports": [str(port)],
+        "sources": [source], "start_ip": start, "end_ip": end}, scope)
+
+
 @handles("microsoft.sql/servers/firewallrules")
 def sql_firewall_rule(plan: Plan, res: Res) -> None:
-    plan.sql_firewall[ids.top_resource_of(res.id)].append(
-        (res.name, str(res.props.get("startIpAddress")), str(res.props.get("endIpAddress"))))
-    plan.covered.add(scope_name(res.sub, "resources", res.tenant))
+    start, end = str(res.props.get("startIpAddress")), str(res.props.get("endIpAddress"))
+    scope = scope_name(res.sub, "resources", res.tenant)
+    _rule(plan, scope, res.id, res.name, SQL_PORT, start if start == end else f"{start}-{end}", start, end)
+    plan.sql_firewall[ids.top_resource_of(res.id)].append((res.id, start, end))
 
 
 @handles("microsoft.sql/servers/databases")
 def sql_database(plan: Plan, res: Res) -> None:
     server = ids.top_resource_of(res.id)
-    plan.asset(K.SQL_DATABASE, res, contained=False, engine="sqlserver")
+    plan.asset(K.SQL_DATABASE, res, contained=False, engine="sqlserver", port=SQL_PORT)
     plan.rel(K.SERVER_CONTAINS, server, res.id, scope_name(res.sub, "resources", res.tenant))
     plan.sql_databases[server].append(res.id)
 
 
 @handles("microsoft.documentdb/databaseaccounts")
 def cosmos(plan: Plan, res: Res) -> None:
+    """A Cosmos DB account and its firewall as rules: one per IP rule, or the all-networks rule when public
+    network access is on with neither IP rules nor a virtual-network filter (Azure's "All networks")."""
     p = res.props
-    plan.asset(K.COSMOS, res, engine=str(res.raw.get("kind") or "GlobalDocumentDB").lower(),
-               public_network_access=p.get("publicNetworkAccess"), publicly_accessible=_public(p.get("publicNetworkAccess")),
-               password_auth=not p.get("disableLocalAuth", False), vnet_filter=p.get("isVirtualNetworkFilterEnabled"),
-               ip_rules=[r.get("ipAddressOrRange") for r in as_list(p.get("ipRules")) if r.get("ipAddressOrRange")],
-               endpoint=p.get("documentEndpoint"))
+    ip_rules = [str(r.get("ipAddressOrRange")) for r in as_list(p.get("ipRules"))
+                if isinstance(r, dict) and r.get("ipAddressOrRange")]
+    vnet_filter = bool(p.get("isVirtualNetworkFilterEnabled"))
+    public = _public(p.get("publicNetworkAccess"))
+    plan.asset(K.COSMOS, res, engine=str(res.raw.get("kind") or "GlobalDocumentDB").lower(), port=COSMOS_PORT,
+               public_network_access=p.get("publicNetworkAccess"), publicly_accessible=public,
+               password_auth=not p.get("disableLocalAuth", False), vnet_filter=vnet_filter,
+               ip_rules=ip_rules, endpoint=p.get("documentEndpoint"))
     plan.identity(res.id, res)
+    if not public:
+        return
+    scope = scope_name(res.sub, "resources", res.tenant)
+    ranges = ip_rules or ([] if vnet_filter else ["0.0.0.0/0"])
+    for value in ranges:
+        rule_id = f"{res.id}/iprules/{'all-networks' if not ip_rules else value.lower()}"
+        plan.rel(K.COSMOS_HAS_RULE, res.id, _rule(plan, scope, rule_id, value, COSMOS_PORT, value), scope)
 
 
 def resolve_sql(plan: Plan) -> None:
-    """Firewall rules onto their server; a database shares its server's network and auth facts."""
-    for server, (_scope, row) in plan.nodes[K.SQL_SERVER].items():
+    """Firewall rules onto their server; a database shares its server's network and auth facts, and is
+    behind its server's rules."""
+    for server, (scope, row) in plan.nodes[K.SQL_SERVER].items():
         rules = plan.sql_firewall.get(server, [])
+        for rule_id, _, _ in rules:
+            plan.rel(K.SQL_SERVER_HAS_RULE, server, rule_id, scope)
+            for db in plan.sql_databases.get(server, []):
+                plan.rel(K.SQL_DATABASE_HAS_RULE, db, rule_id, scope)
         row.update(firewall_ranges=sorted(f"{start}-{end}" for _, start, end in rules),
                    firewall_allows_all=any((s, e) == ALL_IPS for _, s, e in rules),
                    allow_azure_services=any((s, e) == AZURE_SERVICES for _, s, e in rules))

@@ -22,8 +22,14 @@ def ref(obj) -> str | None:
     return norm(obj)
 
 
-def refs(items) -> list[str]:
-    return [r for r in (ref(i) for i in items or []) if r]
+def refs(items, field: str = "references") -> list[str]:
+    """The ids of a list of references; anything but a list (a string, an object) is a TypeError naming
+    ``field``, never a silent empty answer."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise TypeError(f"field '{field}' must be a list of references, got {type(items).__name__}")
+    return [r for r in (ref(i) for i in items) if r]
 
 
 def subscription_of(rid: str) -> str | None:

@@ -57,7 +57,7 @@ def route_table(plan: Plan, res: Res) -> None:
                "next_hop_ip": get(r, "properties.nextHopIpAddress")} for r in as_list(res.props.get("routes"))]
     default = next((r["next_hop_type"] for r in routes if r["address_prefix"] == "0.0.0.0/0"), None)
     plan.asset(K.ROUTE_TABLE, res, routes=routes, default_route_next_hop=default)
-    for sid in ids.refs(res.props.get("subnets")):
+    for sid in ids.refs(res.props.get("subnets"), "properties.subnets"):
         plan.rel(K.RT_ASSOCIATED, res.id, sid, _scope(res))
 
 
@@ -82,7 +82,8 @@ def nsg(plan: Plan, res: Res) -> None:
                 "priority": priority, "direction": direction, "access": action, "protocol": "*",
                 "sourceAddressPrefix": source, "destinationAddressPrefix": dest, "sourcePortRange": "*",
                 "destinationPortRange": "*"}}, default=True)
-    for target in ids.refs(res.props.get("networkInterfaces")) + ids.refs(res.props.get("subnets")):
+    for target in ids.refs(res.props.get("networkInterfaces"), "properties.networkInterfaces") + \
+            ids.refs(res.props.get("subnets"), "properties.subnets"):
         plan.rel(K.NSG_APPLIES_TO, res.id, target, scope)
 
 

@@ -98,6 +98,7 @@ class Plan(Rows):
         self.nic_ips: dict[str, list[str]] = {}
         self.sql_firewall: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         self.sql_databases: dict[str, list[str]] = defaultdict(list)
+        self.vault_policies: list[tuple[str, str, str, dict]] = []  # scope, vault id, principal id, permissions
 
     # -- writes into the plan --------------------------------------------------------------------
     def node(self, kind: NodeKind, row: dict, scope: str | None, weak: bool = False) -> str:

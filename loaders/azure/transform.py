@@ -27,7 +27,8 @@ def build_plan(rows: Iterable[Res], lookup_principals: Callable[[list[str]], dic
             raise AzureInputError(f"{res.origin} ({res.raw.get('id')}): {_describe(exc)}") from None
     network.resolve_pools(plan)
     data.resolve_sql(plan)
-    missing = sorted({p for _, _, p, _ in plan.assignments} - plan.principals.keys())
+    named = {p for _, _, p, _ in plan.assignments} | {p for _, _, p, _ in plan.vault_policies}
+    missing = sorted(named - plan.principals.keys())
     access.resolve_access(plan, (lookup_principals(missing) if lookup_principals and missing else {}))
     return plan
 

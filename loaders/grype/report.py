@@ -124,3 +124,7 @@ def read_report(path: Path) -> ScanReport:
     if not name:
         raise InputError(f"{path}: source.target: no path or image name")
     return ScanReport("grype", path, name, report.source.type, [], [], os_name or None, findings)
+
+
+def read_reports(path: Path) -> list[ScanReport]:
+    return [read_report(path)]

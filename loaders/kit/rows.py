@@ -117,7 +117,9 @@ class Rows:
         rels = {real(name): kinds for name, kinds in self.rels.items()}
         failed = failed or {}
         rank = {name: i for i, name in enumerate(order)}
-        names = sorted({real(n) for n in self.covered} - set(failed), key=lambda n: (rank.get(n, len(rank)), n))
+        # The default scope is complete even when empty: the source listed nothing, so nothing is left.
+        listed = {real(n) for n in self.covered} | ({scope} if scope is not None else set())
+        names = sorted(listed - set(failed), key=lambda n: (rank.get(n, len(rank)), n))
         for kind, rows in nodes.get(UNSCOPED, {}).items():
             sync.write_nodes(kind, rows, None)
         for name in names:

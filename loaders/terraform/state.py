@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudmap.loaders.inputfile import InputError, read_json
+from cloudmap.loaders.terraform import shapes
 
 
 @dataclass
@@ -106,6 +107,7 @@ def parse(doc: Any, path: Path) -> Document:
         values = res.get("values", {})
         if not isinstance(values, dict):
             raise InputError(f"{where}.values: expected an object")
+        shapes.check(where, res["address"], res["type"], values)
         resources.append(Resource(res["address"], res["type"], res["name"], _short_provider(res.get("provider_name", "")),
                                   {**values, "_where": where}, res["address"] in created,
                                   refs.get(res["address"], {})))

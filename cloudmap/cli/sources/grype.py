@@ -21,9 +21,9 @@ def grype(files: Annotated[list[Path], typer.Argument(help="Grype JSON reports (
     Images attach to the ContainerImage with the same digest or repository:tag, hosts to the
     asset named in the report or given with --asset. Example: cloudmap load grype nginx.json
     """
-    from cloudmap.loaders.grype.report import read_report
+    from cloudmap.loaders.grype.report import read_reports
 
-    run_scanner("grype", read_report, files, asset, fmt)
+    run_scanner("grype", read_reports, files, asset, fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,13 +9,13 @@ from cloudmap.loaders.inputfile import InputError
 from cloudmap.loaders.kit import LoadSummary
 
 
-def run_scanner(scanner: str, read_report, files: list[Path], asset_id: str | None, fmt: Format) -> None:
+def run_scanner(scanner: str, read_reports, files: list[Path], asset_id: str | None, fmt: Format) -> None:
     """Parse every file first (one bad file writes nothing), then load."""
     from cloudmap.loaders.vulns import load_files
 
     try:
         with open_graph() as graph:
-            s = load_files(graph, scanner, read_report, files, asset_id)
+            s = load_files(graph, scanner, read_reports, files, asset_id)
     except InputError as exc:
         fail(str(exc))
     unmatched = s.details["unmatched"]

@@ -21,9 +21,9 @@ def trivy(files: Annotated[list[Path], typer.Argument(help="Trivy JSON reports (
     Images attach to the ContainerImage with the same digest or repository:tag, hosts to the
     asset named in the report or given with --asset. Example: cloudmap load trivy nginx.json
     """
-    from cloudmap.loaders.trivy.report import read_report
+    from cloudmap.loaders.trivy.report import read_reports
 
-    run_scanner("trivy", read_report, files, asset, fmt)
+    run_scanner("trivy", read_reports, files, asset, fmt)
 
 
 def register(app: typer.Typer) -> None:

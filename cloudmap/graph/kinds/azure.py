@@ -96,11 +96,12 @@ BLOB_CONTAINER = node_kind("AzureBlobContainer", ("DataStore", "Bucket"),
 KEY_VAULT = node_kind(
     "AzureKeyVault", ("KeyVault", "Secret", "Key"),
     properties=(("rbac_authorization", "bool", "data access by Azure RBAC (else by access policies)"),
-                ("access_policies", "json", "[{object_id, keys, secrets, certificates}]"), *_NET,
+                *_NET,
                 ("soft_delete", "bool"), ("purge_protection", "bool"), ("uri", "str")),
     description="A key vault: the secrets, keys and certificates it holds are reached through it.")
 _DB = (("publicly_accessible", "bool", "has a public endpoint (public network access not disabled)"),
-       ("password_auth", "bool", "SQL / key authentication enabled"), ("engine", "str"), *_NET[:1])
+       ("password_auth", "bool", "SQL / key authentication enabled"), ("engine", "str"), *_NET[:1],
+       ("port", "int", "the port clients connect on: 1433 for SQL, 443 for Cosmos DB"))
 SQL_SERVER = node_kind(
     "AzureSQLServer", ("DataStore", "Database"),
     properties=(*_DB, ("fqdn", "str"),
@@ -113,6 +114,21 @@ SQL_DATABASE = node_kind("AzureSQLDatabase", ("DataStore", "Database"), properti
 COSMOS = node_kind("AzureCosmosDB", ("DataStore", "Database"),
                    properties=(*_DB, ("ip_rules", "list[str]"), ("vnet_filter", "bool"), ("endpoint", "str")),
                    description="A Cosmos DB account.")
+DATA_FIREWALL_RULE = node_kind(
+    "AzureDataFirewallRule", ("FirewallRule",),
+    properties=(("direction", "str", "inbound"), ("action", "str", "allow"), ("protocol", "str", "tcp"),
+                ("ports", "list[str]", "the service's port"),
+                ("sources", "list[str]", "the addresses admitted: an IP, a CIDR or a start-end range"),
+                ("start_ip", "str"), ("end_ip", "str")),
+    description="A firewall rule of a data service: an SQL server firewall rule (its resource id), or a Cosmos DB "
+                "IP rule (`<account id>/iprules/<range>`); a Cosmos DB account open to all networks has the one "
+                "rule `<account id>/iprules/all-networks`. The AllowAllWindowsAzureIps rule (0.0.0.0-0.0.0.0) "
+                "admits Azure services, not the internet.")
+SQL_SERVER_HAS_RULE = rel_kind("HAS_RULE", SQL_SERVER, DATA_FIREWALL_RULE,
+                               description="An SQL server's firewall rule.")
+SQL_DATABASE_HAS_RULE = rel_kind("HAS_RULE", SQL_DATABASE, DATA_FIREWALL_RULE,
+                                 description="A database is behind its server's firewall rules.")
+COSMOS_HAS_RULE = rel_kind("HAS_RULE", COSMOS, DATA_FIREWALL_RULE, description="A Cosmos DB account's IP rule.")
 
 # -- identity and access ---------------------------------------------------------------------------
 _PRINCIPAL = (("principal_id", "str", "Entra object id"), ("tenant_id", "str"))
@@ -178,6 +194,13 @@ APPGW_ROUTES_TO = rel_kind("ROUTES_TO", APP_GATEWAY, "Asset", properties=_ROUTE_
 USES_IDENTITY = rel_kind("USES_IDENTITY", "Asset", MANAGED_IDENTITY, properties=(("via", "str"),),
                          description="A workload runs as a managed identity (via: managed-identity).")
 ASSIGNED_TO = rel_kind("ASSIGNED_TO", ROLE_ASSIGNMENT, "Identity", description="Who holds the role assignment.")
+VAULT_ACCESS_POLICY = rel_kind(
+    "HAS_ACCESS_POLICY", "Identity", KEY_VAULT,
+    properties=(("keys", "list[str]", "key permissions, lower case (get, decrypt, unwrapkey, ...)"),
+                ("secrets", "list[str]", "secret permissions (get, list, set, delete, ...)"),
+                ("certificates", "list[str]", "certificate permissions")),
+    description="A key vault access policy for the principal; it grants data access only while the vault does "
+                "not use Azure RBAC (`rbac_authorization`).")
 GRANTS = rel_kind("GRANTS", ROLE_ASSIGNMENT, ROLE_DEFINITION, description="The role the assignment grants.")
 AT_SCOPE = rel_kind("AT_SCOPE", ROLE_ASSIGNMENT, "Asset",
                     description="Where the assignment applies: management group, subscription, group or resource.")
