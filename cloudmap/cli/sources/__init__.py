@@ -28,7 +28,7 @@ def print_summary(summaries: LoadSummary | Iterable[LoadSummary], fmt: Format, n
                 info("removed: " + ", ".join(f"{k} {v}" for k, v in sorted(s.removed.items())))
             for err in s.errors:
                 info(f"failed: {err}")
-        for note in notes:
-            info(note)
+    for note in notes:  # on stderr, so JSON on stdout stays clean
+        info(note)
     if exit_on_failure and any(s.status != "success" for s in summaries):
         raise typer.Exit(EXIT_ERROR)
