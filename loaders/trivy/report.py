@@ -159,5 +159,7 @@ def _cluster_reports(report: ClusterReport, path: Path) -> list[ScanReport]:
             digests, tags = _image_refs(meta) if meta else ([], [])
             found = images.setdefault(ref, ScanReport("trivy", path, ref, "container_image", digests,
                                                       list(dict.fromkeys([ref, *tags])), _os(meta) if meta else None))
-            found.findings += [to_finding(v) for v in result.Vulnerabilities]
+            seen = {(f.vuln_id, f.package, f.installed_version) for f in found.findings}
+            found.findings += [f for f in map(to_finding, result.Vulnerabilities)
+                               if (f.vuln_id, f.package, f.installed_version) not in seen]
     return list(images.values())
