@@ -146,9 +146,12 @@ def open_lines(path: Path | str) -> Iterator[Iterator[str]]:
         stream.close()
 
 
-def depth_error(doc: Any, path: Path | str, max_depth: int | None = None) -> InputError | None:
-    """An error when ``doc`` nests deeper than the limit (checked without recursion)."""
-    limit = limits.max_depth if max_depth is None else max_depth
+def too_deep(path: Path | str) -> InputError:
+    return InputError(f"{path}: nested deeper than {limits.max_depth} levels")
+
+
+def check_depth(doc: Any, path: Path | str) -> Any:
+    """``doc``, or InputError when it nests deeper than the limit (checked without recursion)."""
     stack = [(doc, 1)]
     while stack:
         value, depth = stack.pop()
@@ -156,10 +159,10 @@ def depth_error(doc: Any, path: Path | str, max_depth: int | None = None) -> Inp
             value = value.values()
         elif not isinstance(value, list):
             continue
-        if depth > limit:
-            return InputError(f"{path}: nested deeper than {limit} levels")
+        if depth > limits.max_depth:
+            raise too_deep(path)
         stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
-    return None
+    return doc
 
 
 def loads_json(text: str, path: Path | str) -> Any:
@@ -168,11 +171,8 @@ def loads_json(text: str, path: Path | str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
-        raise InputError(f"{path}: nested deeper than {limits.max_depth} levels") from None
-    error = depth_error(doc, path)
-    if error:
-        raise error
-    return doc
+        raise too_deep(path) from None
+    return check_depth(doc, path)
 
 
 def read_json(path: Path | str) -> Any:
@@ -200,11 +200,8 @@ def read_yaml(path: Path | str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}: not valid YAML: {problem}{where}") from None
     except RecursionError:
-        raise InputError(f"{path}: nested deeper than {limits.max_depth} levels") from None
-    error = depth_error(doc, path)
-    if error:
-        raise error
-    return doc
+        raise too_deep(path) from None
+    return check_depth(doc, path)
 
 
 def field_path(loc: tuple) -> str:
