@@ -95,10 +95,10 @@ class Rows:
     def rows_of(self, kind: NodeKind) -> list[dict]:
         return [row for _, row in self.nodes.get(kind, {}).values()]
 
-    def links(self, kind: RelKind) -> list[dict]:
-        """Every relationship of a kind, in any scope, as ``{source, target, props}``."""
+    def links(self, kind: RelKind | None = None) -> list[dict]:
+        """Every relationship of a kind (of every kind when None), in any scope, as ``{source, target, props}``."""
         return [{"source": s, "target": t, "props": p} for kinds in self.rels.values()
-                for (s, t), p in kinds.get(kind, {}).items()]
+                for k, pairs in kinds.items() if kind is None or k is kind for (s, t), p in pairs.items()]
 
     # -- writing -----------------------------------------------------------------------------------
     def write(self, sync: Sync, scope: str | None = None, failed: dict[str, str] | None = None,
