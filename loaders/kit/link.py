@@ -64,4 +64,6 @@ def link(sync: Sync) -> None:
     for scope, kind, find in ((CLUSTERS, k.CLUSTER_SAME_AS, same_clusters),
                               (WORKLOAD_IDENTITIES, k.SERVICE_ACCOUNT_USES_IDENTITY, workload_identities)):
         with sync.scope(scope) as sc:
-            sc.rels(kind, find(sync))
+            rows = find(sync)
+            if rows:  # an empty pass writes nothing; the scope's earlier links are still cleaned up
+                sc.rels(kind, rows)
