@@ -8,7 +8,7 @@ import json
 
 import boto3
 import pytest
-from cloudmap.loaders.aws import deploy, jobs, load_account
+from cloudmap.loaders.aws import deploy, jobs, load
 from cloudmap.loaders.aws.context import Ctx
 from moto import mock_aws
 
@@ -78,7 +78,7 @@ def loaded(estate, _session_graph):
     from tests.conftest import wipe
     session, ids = estate
     wipe(_session_graph)
-    sync = load_account(_session_graph, session, [REGION])
+    sync = load(_session_graph, session, [REGION])
     yield _session_graph, ids, sync
     wipe(_session_graph)
 
@@ -133,21 +133,21 @@ def test_app_runner_and_code_interpreter_transforms_on_the_api_shape():
         "InstanceConfiguration": {"Cpu": "1 vCPU", "Memory": "2 GB", "InstanceRoleArn": IAM + "role/web"},
         "SourceConfiguration": {"AuthenticationConfiguration": {"AccessRoleArn": IAM + "role/ecr-access"}},
         "_tags": [{"Key": "env", "Value": "prod"}]}]}, ctx)
-    rels = [(r["source"], r["target"], r.get("via")) for rows in out.rels.values() for r in rows]
+    rels = [(r["source"], r["target"], r["props"].get("via")) for r in out.links()]
     assert (svc_arn, IAM + "role/web", "instance-role") in rels
-    row = next(iter(next(rows for kind, rows in out.nodes.items() if kind.name == "AWSAppRunnerService").values()))
+    row = next(r for kind in out.nodes if kind.name == "AWSAppRunnerService" for r in out.rows_of(kind))
     assert (row["role_arn"], row["access_role_arn"], row["tags"]) == (IAM + "role/web", IAM + "role/ecr-access", ["env=prod"])
 
     ci_arn = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:code-interpreter/ci-1"
     out = jobs.transform_code_interpreters({"code_interpreters": [{  # GetCodeInterpreter
         "codeInterpreterId": "ci-1", "codeInterpreterArn": ci_arn, "name": "analysis", "status": "READY",
         "executionRoleArn": IAM + "role/agent", "networkConfiguration": {"networkMode": "PUBLIC"}}]}, ctx)
-    assert [(r["source"], r["target"]) for rows in out.rels.values() for r in rows if r.get("via")] == [
+    assert [(r["source"], r["target"]) for r in out.links() if r["props"].get("via")] == [
         (ci_arn, IAM + "role/agent")]
     job = jobs.transform_sagemaker({"notebooks": [], "processing_jobs": [{  # DescribeProcessingJob
         "ProcessingJobName": "p", "ProcessingJobArn": "arn:aws:sagemaker:us-east-1:1:processing-job/p",
         "ProcessingJobStatus": "InProgress", "RoleArn": IAM + "role/nb", "AppSpecification": {"ImageUri": "img"}}]}, ctx)
-    assert [r["target"] for rows in job.rels.values() for r in rows if r.get("via")] == [IAM + "role/nb"]
+    assert [r["target"] for r in job.links() if r["props"].get("via")] == [IAM + "role/nb"]
 
 
 def test_ecs_task_role_override_and_exec_flag_on_the_api_shape():
@@ -157,5 +157,5 @@ def test_ecs_task_role_override_and_exec_flag_on_the_api_shape():
     out = jobs.transform_ecs_runtime({"clusters": [], "services": [], "task_roles": {td: IAM + "role/task"}, "tasks": [
         {"taskArn": task, "taskDefinitionArn": td, "lastStatus": "RUNNING", "enableExecuteCommand": True,
          "clusterArn": "c", "overrides": {"taskRoleArn": IAM + "role/override"}}]}, ctx)
-    row = next(iter(next(rows for kind, rows in out.nodes.items() if kind.name == "AWSECSTask").values()))
+    row = next(r for kind in out.nodes if kind.name == "AWSECSTask" for r in out.rows_of(kind))
     assert (row["role_arn"], row["execute_command_enabled"]) == (IAM + "role/override", True)
