@@ -1,6 +1,6 @@
 """Peak memory of reading hostile and large inputs: each case runs in a fresh Python process that
 generates nothing, only reads and parses the file the way its loader does (no database involved),
-and reports its peak RSS (ru_maxrss) against the file's size.
+and reports its peak RSS (VmHWM) against the file's size (the expanded size for gzip files).
 
     .venv/bin/python -m bench.input_memory --mb 100
 
@@ -26,19 +26,26 @@ READERS = {  # (import, read) : the import is done before the baseline is taken
     "azure": ("from cloudmap.loaders.azure.exports import read_export as r", "rows = r(p)"),
     "trivy": ("from cloudmap.loaders.trivy.report import read_reports as r", "rows = r(p)"),
 }
+# VmHWM, not ru_maxrss: ru_maxrss survives exec, so a child would report its parent's peak.
 PROBE = """
-import resource, sys, time
+import sys, time
 from pathlib import Path
+
+
+def hwm():
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+
+
 {load}
 p = Path(sys.argv[1])
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm()
 t = time.monotonic()
 error = None
 try:
     {reader}
 except Exception as exc:
     error = str(exc)[-80:]
-print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, round(time.monotonic() - t, 2), repr(error))
+print(base, hwm(), round(time.monotonic() - t, 2), repr(error))
 """
 
 
@@ -91,15 +98,16 @@ def bomb(path: Path) -> None:
         out.write(comp.flush())
 
 
-def measure(reader: str, path: Path) -> dict:
+def measure(reader: str, path: Path, expanded: int | None = None) -> dict:
     out = subprocess.run([sys.executable, "-c", PROBE.format(load=READERS[reader][0], reader=READERS[reader][1]), str(path)],
                          capture_output=True, text=True, check=True).stdout.split(maxsplit=3)
     base, peak, seconds, error = int(out[0]), int(out[1]), float(out[2]), out[3].strip()
     size = path.stat().st_size
+    data = expanded or size
     grown = (peak - base) * 1024
     return {"case": path.name, "reader": reader, "file_mb": round(size / 2**20, 1),
-            "peak_rss_mb": round(peak / 1024), "read_rss_mb": round(grown / 2**20),
-            "read_rss_per_file_byte": round(grown / size, 2), "seconds": seconds,
+            "data_mb": round(data / 2**20, 1), "peak_rss_mb": round(peak / 1024), "read_rss_mb": round(grown / 2**20),
+            "read_rss_per_data_byte": round(grown / data, 2), "seconds": seconds,
             "error": None if error == "None" else error.strip("'\"")}
 
 
@@ -116,12 +124,13 @@ def main() -> None:
             with path.open("rb") as src, gzip.open(packed, "wb", compresslevel=1) as dst:
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
+            expanded = path.stat().st_size
             path.unlink()
-            print(json.dumps(measure(name, packed)), flush=True)
+            print(json.dumps(measure(name, packed, expanded)), flush=True)
             packed.unlink()
         path = Path(tmp) / "bomb.json.gz"
         bomb(path)
-        print(json.dumps(measure("azure", path)), flush=True)
+        print(json.dumps(measure("azure", path, 1 << 30)), flush=True)
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ def test_services_moto_does_not_serve_are_skipped_not_failed(loaded):
     _, _, sync = loaded
     skipped = " ".join(sync.warnings)
     assert f"aws/{ACCOUNT}/{REGION}/apprunner: skipped" in skipped
-    assert not any("apprunner" in s for s in sync.completed)
+    assert not any("apprunner" in s for s in sync.scopes_completed)
 
 
 def test_app_runner_and_code_interpreter_transforms_on_the_api_shape():
