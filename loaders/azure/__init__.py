@@ -1,6 +1,6 @@
 """Azure: Resource Graph rows (live through the SDK, or `az graph query` / portal exports) mapped onto
 the agnostic graph model. Pipeline: fetch or read rows -> ``transform.build_plan`` (pure, validates
-everything) -> ``load.write_plan`` (one sync, scoped per subscription and table).
+everything) -> ``write.write_plan`` (one sync, scoped per subscription and table).
 
 ``load(graph, exports=[...])`` or ``load(graph, subscriptions=[...])`` is the library entry point."""
 
@@ -20,7 +20,7 @@ def load(graph: Graph, exports: list[Path] | None = None, subscriptions: list[st
     """Load export files (every one checked before any write), else query Resource Graph live.
     Bad input raises AzureInputError, refused credentials AzureAccessError, before anything is written."""
     from cloudmap.loaders.azure.exports import read_export
-    from cloudmap.loaders.azure.load import known_principals, write_plan
+    from cloudmap.loaders.azure.write import known_principals, write_plan
     from cloudmap.loaders.azure.resource_graph import fetch
     from cloudmap.loaders.azure.transform import build_plan
 
