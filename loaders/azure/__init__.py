@@ -20,9 +20,9 @@ def load(graph: Graph, exports: list[Path] | None = None, subscriptions: list[st
     """Load export files (every one checked before any write), else query Resource Graph live.
     Bad input raises AzureInputError, refused credentials AzureAccessError, before anything is written."""
     from cloudmap.loaders.azure.exports import read_export
-    from cloudmap.loaders.azure.write import known_principals, write_plan
     from cloudmap.loaders.azure.resource_graph import fetch
     from cloudmap.loaders.azure.transform import build_plan
+    from cloudmap.loaders.azure.write import known_principals, write_plan
 
     failed: dict[str, str] = {}
     if exports:
