@@ -42,16 +42,15 @@ def estate(_session_graph, tmp_path_factory):
         admin_doc = _doc(_allow("*"))
         ids = {"account": f"arn:aws:iam::{account}:root"}
         # self-escalation: a user allowed CreatePolicyVersion on the managed policy attached to itself
-        for name, boundary in (("dev", None), ("dev-bounded", True)):
+        for name, boundary in (("dev", None), ("dev-denied", True)):
             user = iam.create_user(UserName=name)["User"]["Arn"]
             iam.create_access_key(UserName=name)
             pol = iam.create_policy(PolicyName=f"{name}-self", PolicyDocument=_doc(
                 _allow(["iam:CreatePolicyVersion", "iam:GetPolicy"], f"arn:aws:iam::{account}:policy/{name}-self")))
             iam.attach_user_policy(UserName=name, PolicyArn=pol["Policy"]["Arn"])
-            if boundary:   # the decoy: a boundary that only allows reading S3 caps whatever it grants itself
-                b = iam.create_policy(PolicyName="s3-read-boundary", PolicyDocument=_doc(
-                    _allow(["s3:GetObject", "iam:CreatePolicyVersion"])))
-                iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=b["Policy"]["Arn"])
+            if boundary:   # the decoy: an explicit deny of the one action the escalation needs
+                iam.put_user_policy(UserName=name, PolicyName="deny-policy-writes", PolicyDocument=_doc(
+                    {"Effect": "Deny", "Action": "iam:CreatePolicyVersion", "Resource": "*"}))
             ids[name] = user
         # group escalation: AddUserToGroup into an admin group; the decoy group is not admin
         for group, doc in (("admins", admin_doc), ("readers", _doc(_allow("s3:GetObject")))):
@@ -79,8 +78,8 @@ def test_create_policy_version_on_own_policy_reaches_account_admin(estate):
     graph, ids = estate
     esc = _escalations_to_account(graph, ids["account"])
     assert (ids["dev"], "iam:CreatePolicyVersion") in esc
-    # decoy: the permission boundary caps what the user can grant itself
-    assert not any(s == ids["dev-bounded"] for s, _ in esc)
+    # decoy: an explicit deny of CreatePolicyVersion
+    assert not any(s == ids["dev-denied"] for s, _ in esc)
 
 
 def test_add_user_to_admin_group_reaches_account_admin(estate):

@@ -1,0 +1,25 @@
+// id: CM-PATH-003
+// title: Principal with usable credentials can become account admin
+// description: An assumed-breach identity (an IAM user with an active access key or a console password, a
+//   service principal with a secret) that is not admin reaches full control of an account or subscription
+//   through a chain of role assumptions and privilege escalations, including rewriting its own policy and
+//   joining an admin group.
+// severity: high
+// risk_factors: [privilege-escalation, privileged-identity]
+// params: {max_hops: 6}
+// attack: [T1078.004, T1098]
+// remediation: Remove the permission behind the first escalation hop, or add a permission boundary; rotate or
+//   remove the entry's credentials if they are not needed.
+// references: ['https://github.com/nccgroup/PMapper', 'https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/']
+MATCH (p:Identity)
+WHERE (p:User AND (p.has_console_password = true
+                   OR EXISTS { (p)-[:HAS_KEY]->(k) WHERE coalesce(k.status, 'Active') = 'Active' }))
+   OR (p:ServicePrincipal AND p.has_valid_secret = true)
+MATCH path = SHORTEST 3 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){0,6}(i:Identity)
+      -[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
+WHERE length(path) <= $max_hops AND (type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin')
+  AND NOT EXISTS { (p)-[:CAN_ACCESS {level: 'admin'}]->(t) }
+  AND NOT EXISTS { (p)-[:MEMBER_OF]->(:Group)-[:CAN_ACCESS {level: 'admin'}]->(t) }
+RETURN path, p AS entry, t AS target,
+  {exposure: 'identity', privilege: 'admin', chain: true,
+   method: [r IN relationships(path) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method][0]} AS evidence
