@@ -21,6 +21,7 @@ log = logging.getLogger("cloudmap.engine")
 
 def _steps():
     from cloudmap.engine.exposure import derive_exposure
+    from cloudmap.engine.gcp import derive_gcp
     from cloudmap.engine.identity import derive_identity
     from cloudmap.engine.lateral import derive_lateral
     from cloudmap.engine.netmodel import NetworkModel
@@ -37,6 +38,7 @@ def _steps():
         ("lateral-movement", lambda g, w: derive_lateral(g, w, state["net"])),
         ("public-data", derive_public_data),
         ("identity", derive_identity),   # authenticate-as, assume, access, admin, escalation
+        ("gcp", derive_gcp),             # GCP firewall reach, IAM access with inheritance, escalation
     ]
 
 

@@ -12,12 +12,14 @@ CREATE INDEX rel_scope_contains IF NOT EXISTS FOR ()-[r:`CONTAINS`]-() ON (r.sco
 CREATE INDEX rel_scope_encrypted_with IF NOT EXISTS FOR ()-[r:`ENCRYPTED_WITH`]-() ON (r.scope);
 CREATE INDEX rel_scope_grants IF NOT EXISTS FOR ()-[r:`GRANTS`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_access_policy IF NOT EXISTS FOR ()-[r:`HAS_ACCESS_POLICY`]-() ON (r.scope);
+CREATE INDEX rel_scope_has_binding IF NOT EXISTS FOR ()-[r:`HAS_BINDING`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_key IF NOT EXISTS FOR ()-[r:`HAS_KEY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_permission_boundary IF NOT EXISTS FOR ()-[r:`HAS_PERMISSION_BOUNDARY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_policy IF NOT EXISTS FOR ()-[r:`HAS_POLICY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_role IF NOT EXISTS FOR ()-[r:`HAS_ROLE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_rule IF NOT EXISTS FOR ()-[r:`HAS_RULE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_vulnerability IF NOT EXISTS FOR ()-[r:`HAS_VULNERABILITY`]-() ON (r.scope);
+CREATE INDEX rel_scope_in_network IF NOT EXISTS FOR ()-[r:`IN_NETWORK`]-() ON (r.scope);
 CREATE INDEX rel_scope_in_subnet IF NOT EXISTS FOR ()-[r:`IN_SUBNET`]-() ON (r.scope);
 CREATE INDEX rel_scope_member_of IF NOT EXISTS FOR ()-[r:`MEMBER_OF`]-() ON (r.scope);
 CREATE INDEX rel_scope_peered_with IF NOT EXISTS FOR ()-[r:`PEERED_WITH`]-() ON (r.scope);

@@ -1,0 +1,36 @@
+"""GCP IAM, pure Python: a role grants a permission when one of its permissions is it (or ``*``);
+a binding applies to its resource and everything below it in the hierarchy (the caller resolves
+the hierarchy from the graph's CONTAINS chain). Escalation methods are principal → service account
+moves, each named by the permission set that enables it."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+# permission -> access level, per target kind
+BUCKET_PROBES = {"storage.objects.get": "read", "storage.objects.list": "read", "storage.objects.create": "write",
+                 "storage.objects.delete": "write", "storage.buckets.setIamPolicy": "admin"}
+SQL_PROBES = {"cloudsql.instances.connect": "read", "cloudsql.instances.update": "admin"}
+
+# method name -> the permissions a principal needs on the target service account (or above it)
+ESCALATIONS: dict[str, tuple[str, ...]] = {
+    "iam.serviceAccounts.getAccessToken": ("iam.serviceAccounts.getAccessToken",),
+    "iam.serviceAccounts.signBlob": ("iam.serviceAccounts.signBlob",),
+    "iam.serviceAccounts.signJwt": ("iam.serviceAccounts.signJwt",),
+    "iam.serviceAccountKeys.create": ("iam.serviceAccountKeys.create",),
+    "iam.serviceAccounts.setIamPolicy": ("iam.serviceAccounts.setIamPolicy",),
+    "iam.serviceAccounts.actAs+compute.instances.create": ("iam.serviceAccounts.actAs", "compute.instances.create"),
+}
+
+
+def grants(permissions: list[str] | tuple[str, ...], wanted: str) -> bool:
+    return any(p == wanted or fnmatchcase(wanted, p) for p in permissions)
+
+
+def allowed(permissions, probes: dict[str, str]) -> dict[str, str]:
+    return {op: lvl for op, lvl in probes.items() if grants(permissions, op)}
+
+
+def escalation_methods(held: set[str]) -> list[str]:
+    """The methods a set of permissions held on a service account enables ('*' holds everything)."""
+    return [m for m, needs in ESCALATIONS.items() if all(grants(list(held), n) for n in needs)]

@@ -1,0 +1,87 @@
+"""Google Cloud kinds: what `cloudmap load gcp` writes from Cloud Asset Inventory.
+
+Ids are CAI full resource names (``//compute.googleapis.com/projects/p/zones/z/instances/vm``).
+Projects are keyed by number (``//cloudresourcemanager.googleapis.com/projects/<number>``) whatever
+name a resource uses for its project; service accounts by their email-form resource name
+(``//iam.googleapis.com/projects/<project id>/serviceAccounts/<email>``), their unique id being a
+property. Predefined roles are ``roles/<name>``; custom roles keep their resource path. Documented
+synthetic keys: an IAM binding is ``<resource name>#iam/<role>`` (conditions appended as ``?<title>``).
+"""
+
+from cloudmap.graph.model import node_kind, rel_kind
+
+ORGANIZATION = node_kind("GCPOrganization", ("Account",), properties=(("display_name", "str"),),
+                         description="A Google Cloud organization; CONTAINS folders and projects.")
+FOLDER = node_kind("GCPFolder", ("Account",), properties=(("display_name", "str"),),
+                   description="A resource-manager folder; CONTAINS folders and projects.")
+PROJECT = node_kind("GCPProject", ("Account",),
+                    properties=(("project_id", "str"), ("project_number", "str"), ("state", "str")),
+                    description="A Google Cloud project (the GCP Account), one node for its number and id.")
+
+NETWORK = node_kind("GCPNetwork", ("Network",), properties=(("auto_subnets", "bool"),),
+                    description="A VPC network (global); its firewall rules apply to every instance in it.")
+SUBNETWORK = node_kind("GCPSubnetwork", ("Subnet",), properties=(("cidr", "str"), ("private_google_access", "bool")),
+                       description="A regional subnetwork of a VPC network.")
+FIREWALL = node_kind(
+    "GCPFirewallRule", ("FirewallRule",),
+    properties=(("direction", "str", "ingress or egress"), ("action", "str", "allow or deny"),
+                ("priority", "int", "0-65535, lower wins"), ("disabled", "bool"),
+                ("permissions", "json", "[{protocol, ports}] allowed or denied"),
+                ("sources", "list[str]", "source ranges"), ("source_tags", "list[str]"),
+                ("source_service_accounts", "list[str]"), ("target_tags", "list[str]"),
+                ("target_service_accounts", "list[str]", "emails; none with no target tags = every instance"),
+                ("implied", "bool", "one of the two rules every network has (deny ingress, allow egress)")),
+    description="A VPC firewall rule, including the implied rules (priority 65535).")
+ADDRESS = node_kind("GCPAddress", ("PublicIP",), properties=(("ip", "str"), ("address_type", "str")),
+                    description="A reserved external address, or an ephemeral one seen on an access config.")
+INSTANCE = node_kind(
+    "GCPInstance", ("VirtualMachine",),
+    properties=(("state", "str"), ("machine_type", "str"), ("network_tags", "list[str]"),
+                ("private_ips", "list[str]"), ("external_ips", "list[str]"),
+                ("scopes", "list[str]", "OAuth scopes of the attached service account"),
+                ("serial_port_enabled", "bool"), ("os_login", "bool")),
+    description="A Compute Engine instance; ATTACHED_TO its networks, USES_IDENTITY its service account.")
+BUCKET = node_kind(
+    "GCPBucket", ("DataStore", "Bucket"),
+    properties=(("public_access_prevention", "str", "enforced or inherited"),
+                ("uniform_access", "bool", "uniform bucket-level access"), ("location", "str")),
+    description="A Cloud Storage bucket; labels classify it through the shared tag conventions.")
+SQL_INSTANCE = node_kind(
+    "GCPSQLInstance", ("DataStore", "Database"),
+    properties=(("engine", "str"), ("ipv4_enabled", "bool", "has a public IP"),
+                ("authorized_networks", "list[str]"), ("ssl_mode", "str"), ("public_ips", "list[str]"),
+                ("publicly_accessible", "bool", "a public IP and an authorized network that covers the internet")),
+    description="A Cloud SQL instance.")
+SERVICE_ACCOUNT = node_kind(
+    "GCPServiceAccount", ("Identity", "ServicePrincipal"),
+    properties=(("email", "str"), ("unique_id", "str"), ("disabled", "bool")),
+    description="A service account (one node for its email and unique id).")
+SA_KEY = node_kind("GCPServiceAccountKey", ("Key",),
+                   properties=(("key_type", "str", "USER_MANAGED or SYSTEM_MANAGED"), ("valid_before", "str")),
+                   description="A service account key; user-managed keys are long-lived credentials.")
+MEMBER = node_kind("GCPPrincipal", ("Identity",), properties=(("member", "str", "user:, group:, domain:, ..."),),
+                   description="A user, group or domain an IAM binding names (`gcp:<member>`).")
+ROLE = node_kind(
+    "GCPRole", ("Policy",),
+    properties=(("title", "str"), ("permissions", "list[str]"), ("custom", "bool"), ("policy_type", "str", "gcp-role")),
+    description="An IAM role: predefined (`roles/...`, permissions from shipped data) or custom.")
+BINDING = node_kind(
+    "GCPBinding", ("Policy",),
+    properties=(("role", "str"), ("members", "list[str]"), ("condition", "str", "the condition's expression"),
+                ("public", "bool", "names allUsers or allAuthenticatedUsers"), ("policy_type", "str", "gcp-binding")),
+    description="One role binding of a resource's IAM policy; applies to the resource and all below it.")
+
+CONTAINS = rel_kind("CONTAINS", "Account", "Asset",
+                    description="The resource hierarchy: organization → folder → project → resource.")
+NETWORK_CONTAINS = rel_kind("CONTAINS", NETWORK, SUBNETWORK, description="A network holds a subnetwork.")
+NETWORK_RULE = rel_kind("HAS_RULE", NETWORK, FIREWALL, description="A firewall rule of the network.")
+IN_NETWORK = rel_kind("IN_NETWORK", INSTANCE, NETWORK, properties=(("nic", "str"), ("ip", "str")),
+                      description="An instance's network interface in the network.")
+IN_SUBNET = rel_kind("IN_SUBNET", INSTANCE, SUBNETWORK, description="An instance's network interface in the subnetwork.")
+ADDRESS_ON = rel_kind("ATTACHED_TO", ADDRESS, INSTANCE, description="An external address on an access config.")
+USES_SA = rel_kind("USES_IDENTITY", INSTANCE, SERVICE_ACCOUNT, properties=(("via", "str"),),
+                   description="The instance runs as the service account (via: metadata-server).")
+HAS_KEY = rel_kind("HAS_KEY", SERVICE_ACCOUNT, SA_KEY, description="A key of the service account.")
+HAS_BINDING = rel_kind("HAS_BINDING", "Asset", BINDING, description="A binding of the resource's IAM policy.")
+BINDING_MEMBER = rel_kind("ASSIGNED_TO", BINDING, "Identity", description="A member of the binding.")
+BINDING_ROLE = rel_kind("GRANTS", BINDING, ROLE, description="The role the binding grants.")
