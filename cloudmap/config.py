@@ -58,6 +58,8 @@ class Settings(BaseSettings):
 
     # Work.
     batch_size: int = _env("CLOUDMAP_BATCH_SIZE", default=DEFAULT_BATCH, ge=1, le=100_000)
+    # A load's or analysis's lease expires this many seconds after its holder's last heartbeat.
+    lease_ttl: int = _env("CLOUDMAP_LEASE_TTL", default=60, ge=3, le=3600)
     hunt_timeout_s: float = _env("CLOUDMAP_HUNT_TIMEOUT", default=30.0, gt=0, le=3600)
     hunt_max_rows: int = _env("CLOUDMAP_HUNT_MAX_ROWS", default=1000, ge=1, le=1_000_000)
     # Hunts through the API: at most this many at once overall and per key (429 beyond), and per key

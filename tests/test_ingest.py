@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cloudmap.graph.ingest import Sync
+from cloudmap.graph.ingest import Sync, SyncPolicy
 from cloudmap.graph.model import RowError, node_kind, rel_kind, validate_row
 
 BOX = node_kind("TestBox", ("VirtualMachine",), properties=(("cpus", "int"), ("public", "bool"),
@@ -93,7 +93,7 @@ def test_cleanup_of_a_hub_node_is_batched(graph):
         with sync.scope("test/boxes") as sc:
             sc.nodes(BOX, boxes(12000))
             sc.rels(ON, [{"source": f"b{i}", "target": "hub"} for i in range(12000)])
-    with Sync(graph, "test", "hub gone") as sync:
+    with Sync(graph, "test", "hub gone", policy=SyncPolicy(force_cleanup=True)) as sync:
         with sync.scope("test/hub"):
             pass
     assert graph.read("MATCH (n:TestShelf) RETURN count(n) AS c")[0]["c"] == 0

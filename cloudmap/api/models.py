@@ -132,5 +132,7 @@ class Health(BaseModel):
     neo4j: str
     schema_version: int | None = None
     code_schema_version: int
-    last_sync: dict[str, Any] | None = None
+    last_sync: dict[str, Any] | None = None       # the last completed (success or partial) sync
     last_analysis: dict[str, Any] | None = None
+    sources: list[dict[str, Any]] = []            # the last completed sync of each source
+    running: list[dict[str, Any]] = []            # syncs marked running: age, heartbeat, live lease

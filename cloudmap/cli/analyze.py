@@ -17,6 +17,8 @@ def analyze(
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
     derive: bool = typer.Option(True, "--derive/--no-derive", help="recompute derived edges first (default) or "
                                 "run the rules on the derived edges already in the graph"),
+    wait: float = typer.Option(0, "--wait", min=0, help="seconds to wait for running loads or another analysis "
+                               "(default: exit 1 at once, naming the holder)"),
 ) -> None:
     """Derive attack edges, run all rules, write scored findings and print a summary.
 
@@ -26,7 +28,8 @@ def analyze(
 
     cfg = settings()
     with open_graph(cfg) as graph:
-        summary = run_analysis(graph, rules_dir=rules_dir or cfg.user_rules_dir, progress=info, derive=derive)
+        summary = run_analysis(graph, rules_dir=rules_dir or cfg.user_rules_dir, progress=info, derive=derive,
+                               wait=wait)
     for problem in summary["problems"]:
         info(f"rule skipped: {problem}")
     if fmt == Format.json:
@@ -38,7 +41,8 @@ def analyze(
         console.print(f"Engine: {summary['engine']['message']}")
     console.print(f"Rules: {summary['rules']['run']} run, {summary['rules']['skipped']} skipped")
     console.print("Open findings: " + ", ".join(f"{f['by_level'][lv]} {lv}" for lv in LEVELS) + f" ({f['open']} total)")
-    console.print(f"Since the last analysis: {f['new']} new, {f['reopened']} reopened, {f['resolved']} resolved")
+    console.print(f"Since the last analysis: {f['new']} new, {f['reopened']} reopened, {f['resolved']} resolved"
+                  + (f", {f['retired']} retired (rule no longer loaded)" if f["retired"] else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -35,7 +35,7 @@ def all_findings(graph, limit: int, **filters) -> list[dict]:
 def findings(
     level: str = typer.Option(None, "--level", help="only this level: critical, high, medium or low"),
     rule: str = typer.Option(None, "--rule", help="only this rule id, e.g. CM-VM-003"),
-    status: str = typer.Option("open", "--status", help="open, resolved or all"),
+    status: str = typer.Option("open", "--status", help="open, resolved, retired or all"),
     account: str = typer.Option(None, "--account", help="only paths through this account / subscription id"),
     asset: str = typer.Option(None, "--asset", help="only paths through this asset id"),
     risk_factor: str = typer.Option(None, "--risk-factor", help="e.g. sensitive-data"),

@@ -36,11 +36,12 @@ def run() -> None:
     from cloudmap.config import ConfigError
     from cloudmap.db.runtime import ServerError
     from cloudmap.graph.driver import GraphError
+    from cloudmap.graph.lease import LeaseHeld, LeaseLost
 
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
-    except (ConfigError, GraphError, ServerError) as exc:
+    except (ConfigError, GraphError, ServerError, LeaseHeld, LeaseLost) as exc:
         err_console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
         raise SystemExit(EXIT_ERROR) from None
 

@@ -2,7 +2,10 @@
 
 Recorded as ``(:Analysis {id, started_at, finished_at, status, summary})``. A rule that is malformed or
 fails to run is reported and skipped; its earlier findings stay as they were (not resolved), so a
-broken rule never makes real risks look fixed."""
+broken rule never makes real risks look fixed. Findings of rules that are no longer loaded are retired.
+
+An analysis holds the ``analysis`` lease throughout: it starts when no load is writing, loads wait
+for it, and analyses run one after the other."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from neo4j.exceptions import Neo4jError
 from cloudmap.findings import store
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import now
+from cloudmap.graph.lease import Lease
 from cloudmap.rules import load_rules
 from cloudmap.rules.loader import LEVELS, Rule, RuleProblem
 from cloudmap.rules.runner import check_rule, run_rule
@@ -79,12 +83,20 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
 
 
 def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Progress = None,
-                 derive: bool = True) -> dict:
+                 derive: bool = True, wait: float = 0.0) -> dict:
     """Derive, run all rules (built-in plus ``rules_dir`` or CLOUDMAP_RULES_DIR), write findings.
-    ``derive=False`` runs the rules on the derived edges already in the graph.
+    ``derive=False`` runs the rules on the derived edges already in the graph. ``wait``: seconds to
+    wait for running loads or another analysis (LeaseHeld after that).
 
-    Returns the summary: counts per level, new, reopened and resolved findings, rule problems."""
+    Returns the summary: counts per level, new, reopened, resolved and retired findings, rule problems."""
     analysis_id = f"analysis-{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    with Lease(graph, "analysis", "analysis", holder=analysis_id, wait=wait):
+        graph.write("MATCH (a:Analysis {status: 'running'}) SET a.status = 'abandoned', a.finished_at = $now, "
+                    "a.abandoned_by = $id", now=now(), id=analysis_id)
+        return _analyse(graph, analysis_id, rules_dir, progress, derive)
+
+
+def _analyse(graph: Graph, analysis_id: str, rules_dir, progress: Progress, derive: bool) -> dict:
     started = now()
     _record(graph, analysis_id, {"started_at": started, "status": "running"})
     try:
@@ -96,12 +108,14 @@ def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Pr
             engine = {"status": "skipped", "message": "derivation skipped: rules ran on the derived edges present"}
         extra = rules_dir if rules_dir is not None else _user_rules_dir()
         rules, problems = load_rules([extra] if extra else [])
+        complete = not problems  # a rule file that failed to parse may be one whose findings are open
         rows, ran, run_problems = evaluate(graph, rules, progress)
         problems += run_problems
         stamp = now()
         before = store.existing_status(graph, [r["id"] for r in rows])
         store.write_findings(graph, rows, analysis_id, stamp)
         resolved = store.resolve_missing(graph, ran, analysis_id, stamp)
+        retired = store.retire_unloaded(graph, [r.id for r in rules], analysis_id, stamp) if complete else []
     except Exception as exc:
         _record(graph, analysis_id, {"finished_at": now(), "status": "failed",
                                      "summary": json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]})})
@@ -115,7 +129,7 @@ def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Pr
         "findings": {"open": len(rows), "by_level": {lvl: levels.get(lvl, 0) for lvl in LEVELS},
                      "new": sum(1 for r in rows if r["id"] not in before),
                      "reopened": sum(1 for r in rows if before.get(r["id"]) == "resolved"),
-                     "resolved": len(resolved)},
+                     "resolved": len(resolved), "retired": len(retired)},
         "by_rule": dict(sorted(Counter(r["props"]["rule_id"] for r in rows).items())),
     }
     _record(graph, analysis_id, {"finished_at": now(), "status": summary["status"], "summary": json.dumps(summary, default=str),

@@ -12,7 +12,7 @@ from cloudmap.services.paging import CursorError, cut_page, decode_cursor, encod
 
 SORTS = {"score": ("f.score", "DESC"), "first_seen": ("f.first_seen", "DESC"), "last_seen": ("f.last_seen", "DESC"),
          "rule": ("f.rule_id", "ASC")}
-STATUSES = ("open", "resolved")
+STATUSES = ("open", "resolved", "retired")
 
 
 class QueryError(ValueError):
@@ -89,7 +89,7 @@ def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str
         params["rule"] = rule.strip().upper()  # rule ids are upper case; `rules show` accepts either
     if status not in (None, "all"):
         if status not in STATUSES:
-            raise QueryError(f"status {status!r}: use open, resolved or all")
+            raise QueryError(f"status {status!r}: use open, resolved, retired or all")
         where.append("f.status = $status")
         params["status"] = status
     if account:
@@ -107,7 +107,7 @@ def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str
 def list_findings(graph: Graph, *, level=None, rule=None, status="open", account=None, asset=None,
                   risk_factor=None, sort="score", limit=50, cursor=None, view="full") -> tuple[list[dict], str | None]:
     """A page of findings and the cursor of the next page (None at the end). Keyset paging: stable
-    while findings are added. ``level`` is one level or a list; ``status`` open, resolved or all;
+    while findings are added. ``level`` is one level or a list; ``status`` open, resolved, retired or all;
     ``view`` full (with the path) or summary."""
     if sort not in SORTS:
         raise QueryError(f"sort {sort!r}: use one of {', '.join(SORTS)}")

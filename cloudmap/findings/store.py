@@ -16,7 +16,8 @@ _UPSERT = """
 UNWIND $rows AS row
 MERGE (f:Finding {id: row.id})
 ON CREATE SET f.first_seen = $now
-SET f += row.props, f.last_seen = $now, f.status = 'open', f.analysis_id = $analysis_id, f.resolved_at = null
+SET f += row.props, f.last_seen = $now, f.status = 'open', f.analysis_id = $analysis_id, f.resolved_at = null,
+    f.retired_reason = null
 WITH f, row
 CALL { WITH f MATCH (f)-[old:AFFECTS]->() DELETE old }
 WITH f, row
@@ -31,6 +32,14 @@ MATCH (f:Finding {status: 'open'})
 WHERE f.rule_id IN $rule_ids AND f.analysis_id <> $analysis_id
 SET f.status = 'resolved', f.resolved_at = $now
 RETURN f.id AS id, f.level AS level
+"""
+
+
+_RETIRE = """
+MATCH (f:Finding) WHERE f.status = 'open' AND NOT f.rule_id IN $loaded
+SET f.status = 'retired', f.resolved_at = $now,
+    f.retired_reason = 'rule ' + f.rule_id + ' is no longer loaded (analysis ' + $analysis_id + ')'
+RETURN f.id AS id, f.rule_id AS rule_id
 """
 
 
@@ -91,3 +100,9 @@ def write_findings(graph: Graph, rows: list[dict], analysis_id: str, now: dateti
 def resolve_missing(graph: Graph, rule_ids: list[str], analysis_id: str, now: datetime) -> list[dict]:
     """Open findings of the rules that ran, which this analysis no longer found, become resolved."""
     return graph.write(_RESOLVE, rule_ids=rule_ids, analysis_id=analysis_id, now=now)
+
+
+def retire_unloaded(graph: Graph, loaded_rule_ids: list[str], analysis_id: str, now: datetime) -> list[dict]:
+    """Open findings of rules that are no longer loaded (file removed, rules directory changed) become
+    ``retired`` with the reason; a rule that is loaded but failed to run keeps its findings open."""
+    return graph.write(_RETIRE, loaded=loaded_rule_ids, analysis_id=analysis_id, now=now)

@@ -18,6 +18,8 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
@@ -25,12 +27,26 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from cloudmap.config import DEFAULT_BATCH
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.lease import Lease
 from cloudmap.graph.model import NodeKind, RelKind, RowError, validate_row
 
 log = logging.getLogger("cloudmap.ingest")
 
 DELETE_BATCH = 5000
 MAX_WARNINGS_KEPT = 200
+
+
+@dataclass(frozen=True)
+class SyncPolicy:
+    """How a sync treats other loads and large deletions (``cloudmap load`` options)."""
+
+    wait: float = 0.0                   # seconds to wait for another load of the same source
+    max_delete_fraction: float = 0.5    # a scope's cleanup may remove at most this share of its assets
+    force_cleanup: bool = False         # remove whatever the source no longer has, however much
+    allow_empty: bool = False           # a scope that yields nothing where it held assets is emptied
+
+
+POLICY: ContextVar[SyncPolicy | None] = ContextVar("sync_policy", default=None)
 
 
 def now() -> datetime:
@@ -77,10 +93,14 @@ def batched(rows: Iterable, size: int) -> Iterator[list]:
 
 
 class Sync:
-    """One load: an id, its scopes, counts, warnings and errors; recorded as a (:Sync) node."""
+    """One load: an id, its scopes, counts, warnings and errors; recorded as a (:Sync) node with its
+    ``status``: running, success, partial (some scopes failed or kept their data as suspect), failed,
+    or abandoned (the process died; set by the next load of the same source).
+
+    It holds the source's write lease from enter to exit (:mod:`cloudmap.graph.lease`)."""
 
     def __init__(self, graph: Graph, provider: str, source: str, batch_size: int = DEFAULT_BATCH,
-                 progress=None):
+                 progress=None, policy: SyncPolicy | None = None):
         self.graph = graph
         self.provider = provider
         self.source = source
@@ -97,20 +117,44 @@ class Sync:
         self.progress = progress  # callable(str) or None
         self.removed: Counter[str] = Counter()
         self.rel_types: dict[str, set[str]] = {}  # scope -> relationship types written in it
+        self.scope_nodes: Counter[str] = Counter()  # scope -> nodes written in it
+        self.suspect: list[str] = []  # completed scopes whose cleanup was refused (their data is kept)
+        self.policy = policy or POLICY.get() or SyncPolicy()
+        self.lease = Lease(graph, f"sync:{source}", "write", holder=self.id, wait=self.policy.wait)
 
     # -- context -----------------------------------------------------------------------------------
     def __enter__(self) -> Sync:
-        self._record()
+        self.lease.acquire()  # LeaseHeld when another live load of this source runs: nothing written
+        try:
+            self._abandon_dead()
+            self._record()
+        except BaseException:
+            self.lease.release()
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc is None:
-            self.finish()
-        else:
-            self.status = "failed"
-            self.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
-            self._record_quietly()
+        try:
+            if exc is None:
+                self.finish()
+            else:
+                self._fail(exc)
+        finally:
+            self.lease.release()
         return False
+
+    def _fail(self, exc: BaseException) -> None:
+        self.status = "failed"
+        self.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
+        self._record_quietly()
+
+    def _abandon_dead(self) -> None:
+        """Syncs of this source still ``running`` belong to loads that died: this one holds the lease."""
+        self.graph.write("MATCH (s:Sync {source: $source, status: 'running'}) WHERE s.id <> $id "
+                         "SET s.status = 'abandoned', s.finished_at = $now, s.abandoned_by = $id, "
+                         "s.errors = coalesce(s.errors, []) + [$why]",
+                         source=self.source, id=self.id, now=now(),
+                         why=f"abandoned: the load stopped without finishing; {self.id} took over its lease")
 
     def scope(self, name: str) -> Scope:
         return Scope(self, name)
@@ -134,6 +178,8 @@ class Sync:
         for batch in batched(self._valid(kind, rows), self.batch_size):
             written += self._write(node_query(kind), batch, scope)
         self.counts[kind.name] += written
+        if scope is not None:
+            self.scope_nodes[scope] += written
         return written
 
     def write_rels(self, kind: RelKind, rows: Iterable[dict], scope: str | None) -> int:
@@ -166,9 +212,46 @@ class Sync:
 
     # -- end ---------------------------------------------------------------------------------------
     def finish(self) -> None:
-        self.removed.update(cleanup(self.graph, self.completed, self.id, self.rel_types))
-        self.status = "partial" if self.failed else "success"
+        try:
+            self.lease.renew()  # never clean up on a lease another load has taken over
+            allowed = self._guard()
+            self.removed.update(cleanup(self.graph, allowed, self.id, self.rel_types))
+        except Exception as exc:
+            self._fail(exc)
+            raise
+        self.status = "partial" if self.failed or self.suspect else "success"
         self._record()
+
+    def _guard(self) -> list[str]:
+        """The completed scopes whose cleanup may run. A scope that yielded nothing where it held assets,
+        or whose cleanup would remove more than ``max_delete_fraction`` of them, keeps its previous data
+        and is reported as suspect, unless the policy allows it."""
+        if not self.completed:
+            return []
+        rows = self.graph.read(
+            "MATCH (n:Asset) WHERE n.scope IN $scopes "
+            "WITH n.scope AS scope, sum(CASE WHEN n.sync_id <> $id THEN 1 ELSE 0 END) AS stale, "
+            "     sum(CASE WHEN n.sync_id <> $id OR n.first_seen < $started THEN 1 ELSE 0 END) AS held "
+            "WHERE stale > 0 RETURN scope, stale, held",
+            scopes=self.completed, id=self.id, started=self.started)
+        refused = {}
+        limit = self.policy.max_delete_fraction
+        for row in rows:
+            scope, stale, held = row["scope"], row["stale"], row["held"]
+            if self.scope_nodes[scope] == 0:
+                if self.policy.allow_empty or self.policy.force_cleanup:
+                    continue
+                refused[scope] = (f"{scope}: the source yielded nothing where the last sync found {held} "
+                                  f"asset(s); they are kept (pass --allow-empty if it really is empty now)")
+            elif stale > limit * held and not self.policy.force_cleanup:
+                refused[scope] = (f"{scope}: cleanup refused, it would remove {stale} of {held} asset(s) "
+                                  f"({stale / held:.0%} > --max-delete-fraction {limit:g}); they are kept "
+                                  f"(pass --force-cleanup if the source really lost them)")
+        for scope, message in refused.items():
+            self.suspect.append(scope)
+            self.errors.append(message)
+            log.warning("%s", message)
+        return [scope for scope in self.completed if scope not in refused]
 
     def _record(self) -> None:
         self.graph.write(
@@ -177,6 +260,7 @@ class Sync:
             props={"provider": self.provider, "source": self.source, "started_at": self.started,
                    "finished_at": None if self.status == "running" else now(), "status": self.status,
                    "scopes_completed": self.completed, "scopes_failed": self.failed,
+                   "scopes_suspect": self.suspect,
                    "counts": json.dumps(dict(self.counts), sort_keys=True),
                    "removed": json.dumps(dict(self.removed), sort_keys=True),
                    "errors": self.errors[:50], "warnings": self.warnings[:50],
@@ -191,7 +275,7 @@ class Sync:
     def summary(self) -> dict:
         return {"sync_id": self.id, "status": self.status, "written": dict(self.counts),
                 "removed": dict(self.removed), "scopes_completed": len(self.completed),
-                "scopes_failed": self.failed, "errors": self.errors, "warnings": self.warning_count}
+                "scopes_failed": self.failed, "scopes_suspect": self.suspect, "errors": self.errors, "warnings": self.warning_count}
 
 
 class Scope:

@@ -129,7 +129,7 @@ def _name(end: NodeKind | str) -> str:
 
 # Labels that are keyed on their own (everything else is an Asset).
 KEY_LABELS = ("Asset", "Vulnerability", "SensitiveInfoType", "Internet", "Finding", "Sync", "Package",
-              "Analysis", "ScopeState")
+              "Analysis", "ScopeState", "Lease")
 
 _NODE_KINDS: dict[str, NodeKind] = {}
 _REL_KINDS: dict[str, RelKind] = {}

@@ -22,6 +22,10 @@ class AnalysisBusy(Exception):
     pass
 
 
+# A background analysis waits this long for running loads (it holds the analysis lease; they write).
+JOB_WAIT_SECONDS = 600
+
+
 class AnalysisRunner:
     def __init__(self, graph: Graph):
         self.graph = graph
@@ -44,7 +48,7 @@ class AnalysisRunner:
         from cloudmap.findings.analysis import run_analysis
 
         try:
-            summary = run_analysis(self.graph)
+            summary = run_analysis(self.graph, wait=JOB_WAIT_SECONDS)
             job.update(status=summary.get("status", "success"), summary=json_value(summary),
                        analysis_id=summary.get("analysis_id"))
         except Exception as exc:  # noqa: BLE001 - reported in the job, not lost in a thread

@@ -35,7 +35,7 @@ def list_rules(request: Request, key: dict = Depends(reader)) -> dict:
 def list_findings(request: Request, key: dict = Depends(reader),
                   level: str | None = Query(None, max_length=100, description="one level or a comma list"),
                   rule: str | None = text("a rule id, e.g. CM-VM-001"),
-                  status: Literal["open", "resolved", "all"] = "open",
+                  status: Literal["open", "resolved", "retired", "all"] = "open",
                   account: str | None = text("an account or subscription id on the path"),
                   asset: str | None = text("an asset id the finding affects"),
                   risk_factor: str | None = text("a risk factor, e.g. internet-exposure"),
