@@ -166,6 +166,13 @@ class Sync:
         self.errors.append(f"{name}: {reason[:300]}")
         log.warning("scope %s failed, its previous data is kept: %s", name, reason)
 
+    def held_scopes(self, prefix: str) -> set[str]:
+        """The scopes under ``prefix`` that hold assets now: a loader opens them even when its input has
+        nothing for them, so that an input that lost a kind is seen (and refused) rather than ignored."""
+        rows = self.graph.read_values("MATCH (n:Asset) WHERE n.scope STARTS WITH $prefix "
+                                      "RETURN DISTINCT n.scope AS scope", prefix=prefix)
+        return {r["scope"] for r in rows}
+
     def warn(self, message: str) -> None:
         self.warning_count += 1
         if len(self.warnings) < MAX_WARNINGS_KEPT:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from cloudmap.loaders.kit import Rows
 
 from cloudmap.graph.kinds import aws as k
@@ -38,7 +39,9 @@ class Ctx:
     def client(self, service: str):
         if service not in self._clients:
             region = (self.session.region_name or "us-east-1") if self.region == GLOBAL else self.region
-            self._clients[service] = self.session.client(service, region_name=region, config=BOTO_CONFIG)
+            client = self.session.client(service, region_name=region, config=BOTO_CONFIG)
+            client.meta.events.register("before-parse", check_complete)
+            self._clients[service] = client
         return self._clients[service]
 
     @property
@@ -50,6 +53,32 @@ class Ctx:
 
     def ec2_arn(self, kind: str, ident: str) -> str:
         return self.arn("ec2", f"{kind}/{ident}")
+
+
+class IncompleteResponse(BotoCoreError):
+    """A response that did not arrive whole: fewer bytes than its Content-Length, or a JSON body that
+    does not parse. botocore would read either as an empty answer (its JSON parser turns an
+    unparsable body into a bare message), which cleanup would then take for "everything is gone"."""
+
+    fmt = "{operation}: incomplete response from AWS: {reason}"
+
+
+def check_complete(response_dict: dict, operation_model, **_) -> None:
+    """botocore ``before-parse`` hook on every client the loader makes, so that every fetch, present
+    and future, fails rather than returning a truncated answer as a short one."""
+    if operation_model.has_streaming_output or operation_model.http.get("method") == "HEAD":
+        return
+    body = response_dict.get("body") or b""
+    expected = (response_dict.get("headers") or {}).get("content-length")
+    name = f"{operation_model.service_model.service_name}.{operation_model.name}"
+    if expected is not None and expected.isdigit() and int(expected) != len(body):
+        raise IncompleteResponse(operation=name, reason=f"{len(body)} of {expected} bytes (Content-Length)")
+    if body and operation_model.service_model.resolved_protocol in ("json", "rest-json"):
+        try:
+            json.loads(body)
+        except ValueError:
+            raise IncompleteResponse(operation=name, reason=f"the JSON body of {len(body)} bytes does not parse") \
+                from None
 
 
 def error_code(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ class LoadSummary(BaseModel):
     removed: dict[str, int] = Field(default_factory=dict)     # nodes / relationships cleaned up
     scopes_completed: list[str] = Field(default_factory=list)
     scopes_failed: list[str] = Field(default_factory=list)
+    scopes_suspect: list[str] = Field(default_factory=list)  # completed, but their cleanup was refused
     errors: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)         # the first ones; warning_count has them all
     warning_count: int = 0
@@ -27,7 +28,7 @@ class LoadSummary(BaseModel):
     def of(cls, sync: Sync, **details: Any) -> LoadSummary:
         return cls(sync_id=sync.id, provider=sync.provider, source=sync.source, status=sync.status,
                    written=dict(sync.counts), removed=dict(sync.removed), scopes_completed=list(sync.completed),
-                   scopes_failed=list(sync.failed), errors=list(sync.errors), warnings=list(sync.warnings),
+                   scopes_failed=list(sync.failed), scopes_suspect=list(sync.suspect), errors=list(sync.errors), warnings=list(sync.warnings),
                    warning_count=sync.warning_count, details=details)
 
     @property

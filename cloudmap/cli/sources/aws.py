@@ -49,7 +49,9 @@ def load_aws(
             except (BotoCoreError, ClientError) as exc:
                 fail(f"AWS credentials / STS: {exc}")
     failed = [scope for s in summaries for scope in s.scopes_failed]
-    notes = [f"{len(failed)} scopes failed: " + "; ".join(e for s in summaries for e in s.errors)] if failed else []
+    suspect = [scope for s in summaries for scope in s.scopes_suspect]
+    notes = ([f"{len(failed)} scopes failed{f', {len(suspect)} suspect' if suspect else ''}: "
+              + "; ".join(e for s in summaries for e in s.errors)] if failed or suspect else [])
     # still exit 0 on failed scopes: the others are loaded and the failed ones kept their data
     print_summary(summaries, fmt, notes, exit_on_failure=False)
 
