@@ -14,6 +14,7 @@ from cloudmap.loaders.aws.context import Ctx
 from cloudmap.loaders.kit import classify_tags
 from moto import mock_aws
 
+from cloudmap.graph.ingest import POLICY, SyncPolicy
 from cloudmap.graph.kinds.common import STORES
 from tests.aws_estate import ACCOUNT, LOGIN_PASSWORD, OTHER_REGION, REGION, SECRET_VALUE, build_estate
 from tests.helpers import run_cli
@@ -294,9 +295,12 @@ def test_denied_region_keeps_its_data_and_completed_scopes_drop_what_is_gone(gra
             client.describe_vpcs = denied
         return client
 
+    # the operator confirms the deletions: a scope left empty is otherwise kept as suspect
+    confirmed = POLICY.set(SyncPolicy(force_cleanup=True))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(boto3.Session, "client", denying_client)
         second = load(graph, session, REGIONS)
+    POLICY.reset(confirmed)
     failed_scope = f"aws/{ACCOUNT}/{OTHER_REGION}/ec2"
     assert second.status == "partial" and second.scopes_failed == [failed_scope]
     assert any(failed_scope in err and "UnauthorizedOperation" in err for err in second.errors)

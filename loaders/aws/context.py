@@ -66,7 +66,8 @@ class IncompleteResponse(BotoCoreError):
 def check_complete(response_dict: dict, operation_model, **_) -> None:
     """botocore ``before-parse`` hook on every client the loader makes, so that every fetch, present
     and future, fails rather than returning a truncated answer as a short one."""
-    if operation_model.has_streaming_output or operation_model.http.get("method") == "HEAD":
+    if (operation_model.has_streaming_output or operation_model.http.get("method") == "HEAD"
+            or not 200 <= response_dict.get("status_code", 0) < 300):  # errors raise anyway
         return
     body = response_dict.get("body") or b""
     expected = (response_dict.get("headers") or {}).get("content-length")
