@@ -20,6 +20,7 @@ log = logging.getLogger("cloudmap.engine")
 
 
 def _steps():
+    from cloudmap.engine.credentials import derive_config_credentials
     from cloudmap.engine.exposure import derive_exposure
     from cloudmap.engine.gcp import derive_gcp
     from cloudmap.engine.identity import derive_identity
@@ -39,6 +40,7 @@ def _steps():
         ("public-data", derive_public_data),
         ("identity", derive_identity),   # authenticate-as, assume, access, admin, escalation
         ("gcp", derive_gcp),             # GCP firewall reach, IAM access with inheritance, escalation
+        ("config-credentials", derive_config_credentials),   # credentials left in configuration
     ]
 
 

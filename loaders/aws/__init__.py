@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import boto3
-from cloudmap.loaders.aws import account, compute, data, deploy, ec2, elb, iam, jobs, signals
+from cloudmap.loaders.aws import account, compute, configuration, data, deploy, ec2, elb, iam, jobs, signals
 from cloudmap.loaders.aws.context import GLOBAL, Ctx, Out, Skipped
 from cloudmap.loaders.kit import LoadSummary
 from cloudmap.loaders.kit.link import link
@@ -35,6 +35,9 @@ GLOBAL_FIRST = (Service("s3control", account.fetch_public_access_block, account.
                 Service("iam", iam.fetch, iam.transform),
                 Service("organizations", iam.fetch_scps, iam.transform_scps))
 REGIONAL = (Service("ec2", ec2.fetch, ec2.transform),
+            Service("ec2-user-data", configuration.fetch_user_data, configuration.transform_user_data),
+            Service("ssm", configuration.fetch_ssm, configuration.transform_ssm),
+            Service("elasticbeanstalk", configuration.fetch_beanstalk, configuration.transform_beanstalk),
             Service("kms", data.fetch_kms, data.transform_kms),
             Service("lambda", compute.fetch_lambda, compute.transform_lambda),
             Service("eks", compute.fetch_eks, compute.transform_eks),
@@ -108,7 +111,9 @@ def run_service(sync: Sync, ctx: Ctx, service: Service, progress: Callable[[str]
     if progress:
         progress(name)
     try:
-        out = service.transform(service.fetch(ctx), ctx)
+        raw = service.fetch(ctx)
+        out = service.transform(raw, ctx)
+        configuration.extract(service.name, raw, ctx, out)   # credentials the raw answer holds
     except Skipped as exc:
         sync.warn(f"{name}: skipped, {exc}")
         return
