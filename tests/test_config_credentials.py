@@ -251,7 +251,7 @@ def test_who_can_use_the_credentials(loaded):
     user = f"arn:aws:iam::{ACCOUNT}:user/deployer"
     auditor = f"arn:aws:iam::{ACCOUNT}:user/auditor"
     rows = graph.read("MATCH (s)-[r:CAN_AUTHENTICATE_AS {derived_by: 'config-credentials'}]->(u {id: $u}) "
-                      "RETURN s.id AS s, r.via AS via, r.holder AS holder", u=user)
+                      "RETURN s.id AS s, r.via AS via, r.evidence[0] AS holder", u=user)
     pairs = {(r["s"], r["holder"]) for r in rows}
     assert (auditor, e["functions"]["orders-api"]) in pairs          # lambda:GetFunctionConfiguration
     assert (e["functions"]["orders-api"], e["functions"]["orders-api"]) in pairs   # the function itself

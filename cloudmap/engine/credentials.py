@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from cloudmap.engine.iam_model import IamModel
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.kinds.derived import ACCESS, AUTHENTICATE_AS, EXPOSES_CREDENTIAL
 
 # Who can read a holder's configuration: the read actions per holder label (first match wins).
 AWS_READ_ACTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -136,27 +137,27 @@ def uses(graph: Graph, model: IamModel, holds: list[dict], exposed: list[dict]) 
         for source, evidence, conditional in sources:
             if source == e["target"]:
                 continue
-            common = {"source": source, "target": e["target"], "via": f"credential-in-{e['location']}",
-                      "evidence": [e["source"], *evidence], "conditional": conditional,
-                      "credential": e["credential"], "holder": e["source"]}
+            common = {"source": source, "target": e["target"], "evidence": [e["source"], *evidence]}
             if e["owner_kind"] == "user":
-                yield "CAN_AUTHENTICATE_AS", common
+                yield "CAN_AUTHENTICATE_AS", {**common, "via": f"credential-in-{e['location']}"}
             else:
                 yield "CAN_ACCESS", {**common, "level": e["level"], "actions": [f"login-with-{e['kind']}"],
+                                     "conditional": conditional,
                                      "reason": f"{e['kind']} in {e['source']} ({', '.join(e['where'])})"}
 
 
 def derive_config_credentials(graph: Graph, writer: EdgeWriter) -> None:
     holds = list(holdings(graph))
     exposed = list(exposures(holds, Owners(graph)))
-    writer.write("config-credentials", "EXPOSES_CREDENTIAL",
-                 [{k: v for k, v in e.items() if k != "owner_kind"} for e in exposed], key=("credential",))
-    writer.sweep("config-credentials", "EXPOSES_CREDENTIAL")
+    writer.write("config-credentials", EXPOSES_CREDENTIAL,
+                 [{k: v for k, v in e.items() if k in ("source", "target", "kind", "where", "location", "credential")}
+                  for e in exposed])
+    writer.sweep("config-credentials", EXPOSES_CREDENTIAL)
     rows: dict[str, list[dict]] = {"CAN_AUTHENTICATE_AS": [], "CAN_ACCESS": []}
     if exposed:
         model = IamModel.load(graph)
         for rel, row in uses(graph, model, holds, exposed):
             rows[rel].append(row)
-    for rel, batch in rows.items():
-        writer.write("config-credentials", rel, batch, key=("via", "holder"))
-        writer.sweep("config-credentials", rel)
+    for kind in (AUTHENTICATE_AS, ACCESS):
+        writer.write("config-credentials", kind, rows[kind.type])
+        writer.sweep("config-credentials", kind)

@@ -39,3 +39,4 @@ CREATE INDEX rel_derived_can_authenticate_as IF NOT EXISTS FOR ()-[r:`CAN_AUTHEN
 CREATE INDEX rel_derived_can_connect_to IF NOT EXISTS FOR ()-[r:`CAN_CONNECT_TO`]-() ON (r.derived_by);
 CREATE INDEX rel_derived_can_escalate_to IF NOT EXISTS FOR ()-[r:`CAN_ESCALATE_TO`]-() ON (r.derived_by);
 CREATE INDEX rel_derived_can_reach IF NOT EXISTS FOR ()-[r:`CAN_REACH`]-() ON (r.derived_by);
+CREATE INDEX rel_derived_exposes_credential IF NOT EXISTS FOR ()-[r:`EXPOSES_CREDENTIAL`]-() ON (r.derived_by);

@@ -23,12 +23,15 @@ NO_ECHO = "****"   # what DescribeStacks answers for a NoEcho parameter
 
 
 def _user_data(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return base64.b64decode(value).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return value
+    """User data as text: AWS answers it base64-encoded, and it is often encoded twice (a tool
+    encoded it before an SDK that encodes again)."""
+    text = value or ""
+    for _ in range(2):
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            break
+    return text
 
 
 # -- from answers other services fetched ------------------------------------------------------------

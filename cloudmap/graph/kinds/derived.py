@@ -71,5 +71,15 @@ ESCALATE = rel_kind(
     description="Privilege escalation: gains the target identity's privileges, or, when the target is an "
                 "account, can make itself admin of it.", derived=True, identity=("method",))
 
-DERIVED_KINDS = (INTERNET_REACH, PUBLIC_ACCESS, CONNECT, AUTHENTICATE_AS, ACCESS, ASSUME, ESCALATE)
+EXPOSES_CREDENTIAL = rel_kind(
+    "EXPOSES_CREDENTIAL", "Asset", "Asset",
+    properties=(Prop("kind", "str", "the credential's kind: aws-access-key, db-password, azure-storage-key, ...", True),
+                ("where", "list[str]", "where in the holder's configuration: variable, setting or line"),
+                ("location", "str", "which configuration: lambda-environment, user-data, ssm-parameter, ..."),
+                Prop("credential", "str", "the Credential node (credential:<fingerprint>)", True)),
+    description="The holder's configuration holds a credential that opens the target: the IAM user of an "
+                "active access key, the database or storage account it names, else the Credential itself "
+                "(owner unknown).", derived=True, identity=("credential",))
+
+DERIVED_KINDS = (INTERNET_REACH, PUBLIC_ACCESS, CONNECT, AUTHENTICATE_AS, ACCESS, ASSUME, ESCALATE, EXPOSES_CREDENTIAL)
 MOVES = tuple(sorted({k.type for k in DERIVED_KINDS}))
