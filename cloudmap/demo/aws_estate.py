@@ -19,7 +19,6 @@ noise — hundreds of instances, groups, roles and buckets across regions — so
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass, field
 
@@ -224,12 +223,6 @@ def build_prod(b: AccountBuilder, noise: bool = True) -> None:
                            VpcSecurityGroupIds=[db_sg], PubliclyAccessible=False,
                            Tags=[{"Key": "env", "Value": "prod"}, {"Key": "data", "Value": "orders"}])
     b.built.add("databases")
-    # The bastion's user data keeps a reporting login to the orders database in plain text.
-    endpoint = rds.describe_db_instances(DBInstanceIdentifier="orders-db")["DBInstances"][0]["Endpoint"]["Address"]
-    report_login = "-".join(("reports", "demo", "only"))
-    b.ec2(r).modify_instance_attribute(InstanceId=b.built.instances["bastion"].rsplit("/", 1)[1], UserData={
-        "Value": base64.b64encode(f"#!/bin/bash\nexport PGHOST={endpoint}\nexport PGUSER=reports\n"
-                                  f"export PGPASSWORD={report_login}\n".encode())})
 
     b.bucket(CARD_BUCKET, tags={"env": "prod", "data": "cardholder"})
     b.bucket(PUBLIC_BUCKET, block_public=False, policy=_policy(
