@@ -31,9 +31,3 @@ BEANSTALK_ENVIRONMENT = node_kind("AWSBeanstalkEnvironment", ("Workload",), (
     ("application", "str"), ("status", "str"), ("health", "str"), ("cname", "str"), ("endpoint_url", "str"),
     ("solution_stack", "str"),
 ), "An Elastic Beanstalk environment.")
-TERRAFORM_STATE = node_kind("TerraformState", ("ConfigurationItem",), (
-    ("document", "str", "state or plan"), ("path", "str", "the file it was read from"),
-), "A Terraform state or plan file that holds credentials in its attributes (id terraform-state:<scope>).")
-K8S_CONFIG_MAP = node_kind("KubernetesConfigMap", ("ConfigurationItem", "ConfigMap"), (
-    ("namespace", "str"), ("keys", "list[str]", "data keys (never their values)"),
-), "A Kubernetes ConfigMap that holds credentials (id as for other objects: <cluster>/configmaps/<ns>/<name>).")
