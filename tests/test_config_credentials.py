@@ -14,7 +14,7 @@ import stat
 
 import boto3
 import pytest
-from cloudmap.loaders.aws import load_account
+from cloudmap.loaders.aws import load as load_account
 from cloudmap.loaders.credentials.fingerprint import key_path
 from moto import mock_aws
 
