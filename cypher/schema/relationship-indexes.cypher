@@ -19,6 +19,7 @@ CREATE INDEX rel_scope_has_policy IF NOT EXISTS FOR ()-[r:`HAS_POLICY`]-() ON (r
 CREATE INDEX rel_scope_has_role IF NOT EXISTS FOR ()-[r:`HAS_ROLE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_rule IF NOT EXISTS FOR ()-[r:`HAS_RULE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_vulnerability IF NOT EXISTS FOR ()-[r:`HAS_VULNERABILITY`]-() ON (r.scope);
+CREATE INDEX rel_scope_holds_credential IF NOT EXISTS FOR ()-[r:`HOLDS_CREDENTIAL`]-() ON (r.scope);
 CREATE INDEX rel_scope_in_network IF NOT EXISTS FOR ()-[r:`IN_NETWORK`]-() ON (r.scope);
 CREATE INDEX rel_scope_in_subnet IF NOT EXISTS FOR ()-[r:`IN_SUBNET`]-() ON (r.scope);
 CREATE INDEX rel_scope_member_of IF NOT EXISTS FOR ()-[r:`MEMBER_OF`]-() ON (r.scope);
