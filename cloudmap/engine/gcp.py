@@ -11,6 +11,7 @@ from cloudmap.engine.gcp_firewall import FwRule, internet_ingress, is_public_ran
 from cloudmap.engine.gcp_iam import BUCKET_PROBES, SQL_PROBES, allowed, escalation_methods
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.kinds import derived
 
 SQL_PORTS = {"mysql": "3306", "postgres": "5432", "sqlserver": "1433"}
 
@@ -87,14 +88,12 @@ def escalations(graph: Graph) -> Iterator[dict]:
 
 
 def derive_gcp(graph: Graph, writer: EdgeWriter) -> None:
-    writer.write("gcp-exposure", "CAN_REACH", [*instance_reach(graph), *sql_reach(graph)], key=("via",),
-                 source_label="Internet")
-    writer.sweep("gcp-exposure", "CAN_REACH")
+    writer.write("gcp-exposure", derived.INTERNET_REACH, [*instance_reach(graph), *sql_reach(graph)])
+    writer.sweep("gcp-exposure", derived.INTERNET_REACH)
     rows = list(access(graph))
-    writer.write("gcp-access", "CAN_ACCESS", [r for r in rows if r["source"] != "internet"])
-    writer.write("gcp-public-data", "CAN_ACCESS", [r for r in rows if r["source"] == "internet"],
-                 source_label="Internet")
-    writer.sweep("gcp-access", "CAN_ACCESS")
-    writer.sweep("gcp-public-data", "CAN_ACCESS")
-    writer.write("gcp-escalation", "CAN_ESCALATE_TO", list(escalations(graph)), key=("method",))
-    writer.sweep("gcp-escalation", "CAN_ESCALATE_TO")
+    writer.write("gcp-access", derived.ACCESS, [r for r in rows if r["source"] != "internet"])
+    writer.write("gcp-public-data", derived.PUBLIC_ACCESS, [r for r in rows if r["source"] == "internet"])
+    writer.sweep("gcp-access", derived.ACCESS)
+    writer.sweep("gcp-public-data", derived.PUBLIC_ACCESS)
+    writer.write("gcp-escalation", derived.ESCALATE, list(escalations(graph)))
+    writer.sweep("gcp-escalation", derived.ESCALATE)

@@ -96,7 +96,7 @@ class _Compiler:
     # -- conditions -----------------------------------------------------------------------------------
 
     def _condition(self, c: Condition, var: str, owner: str, where: str, rel: bool = False) -> str:
-        if c.any_of is not None:
+        if getattr(c, "any_of", None) is not None:   # a Test (inside any_of) has none
             if not c.any_of:
                 raise QuestionError(f"{where}.any_of: empty")
             return b.any_of([self._condition(sub, var, owner, f"{where}.any_of[{k}]", rel)

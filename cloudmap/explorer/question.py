@@ -7,7 +7,7 @@ against the declared model when the question is compiled; values only ever becom
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -31,22 +31,22 @@ def _shorthands(value):
     return [parse_shorthand(v) if isinstance(v, str) else v for v in (value or [])]
 
 
-class Condition(Model):
+class Test(Model):
     """One test on a property (``property`` + ``op`` + ``value``), a tag (``tag: env=prod`` or ``tag: env``),
-    a derived fact (``fact: exposed``), or ``any_of`` several conditions."""
+    or a derived fact (``fact: exposed``)."""
 
+    FORMS: ClassVar[tuple[str, ...]] = ("property", "tag", "fact")
     property: str | None = None
     op: Op = "eq"
     value: Any = None
     tag: str | None = None
     fact: Literal["exposed", "public", "sensitive"] | None = None
-    any_of: Conditions | None = Field(default=None, max_length=MAX_CONDITIONS)
 
     @model_validator(mode="after")
-    def _one_form(self) -> Condition:
-        forms = [f for f in ("property", "tag", "fact", "any_of") if getattr(self, f) is not None]
+    def _one_form(self) -> Test:
+        forms = [f for f in self.FORMS if getattr(self, f) is not None]
         if len(forms) != 1:
-            raise ValueError("a condition has exactly one of property, tag, fact or any_of")
+            raise ValueError(f"a condition has exactly one of {', '.join(self.FORMS)}")
         if self.property is not None:
             if self.op in ("exists", "missing"):
                 if self.value is not None:
@@ -62,9 +62,16 @@ class Condition(Model):
         return self
 
 
+class Condition(Test):
+    """A test, or ``any_of`` several tests (one level of OR: the schema stays flat, not recursive)."""
+
+    FORMS: ClassVar[tuple[str, ...]] = ("property", "tag", "fact", "any_of")
+    any_of: Annotated[list[Test], BeforeValidator(_shorthands)] | None = Field(default=None,
+                                                                               max_length=MAX_CONDITIONS)
+
+
 # A list of conditions; a string is the compact form (see parse_shorthand).
 Conditions = Annotated[list[Condition], BeforeValidator(_shorthands)]
-Condition.model_rebuild()
 
 
 class Node(Model):

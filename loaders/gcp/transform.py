@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from cloudmap.loaders.gcp.exports import Asset, GCPInputError
 from cloudmap.loaders.gcp.predefined_roles import ROLES
-from cloudmap.loaders.tags import classify_tags, tags_list
+from cloudmap.loaders.kit.tags import classify_tags, tags_list
 
 from cloudmap.graph.kinds import gcp as K
 from cloudmap.graph.kinds.common import SENSITIVE_INFO_TYPE, STORES

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from cloudmap.loaders.gcp.exports import GCPInputError
-from cloudmap.loaders.gcp.load import load_exports
 
 from cloudmap.cli.common import EXIT_ERROR, Format, fail, info, open_graph, output, print_json
 from cloudmap.config import settings
+from cloudmap.loaders.gcp.exports import GCPInputError
+from cloudmap.loaders.gcp.load import load_exports
 
 
 def gcp(
