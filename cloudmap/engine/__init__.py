@@ -21,6 +21,7 @@ log = logging.getLogger("cloudmap.engine")
 
 def _steps():
     from cloudmap.engine.credentials import derive_config_credentials
+    from cloudmap.engine.entra import derive_entra
     from cloudmap.engine.exposure import derive_exposure
     from cloudmap.engine.gcp import derive_gcp
     from cloudmap.engine.identity import derive_identity
@@ -39,6 +40,7 @@ def _steps():
         ("lateral-movement", lambda g, w: derive_lateral(g, w, state["net"])),
         ("public-data", derive_public_data),
         ("identity", derive_identity),   # authenticate-as, assume, access, admin, escalation
+        ("entra", derive_entra),         # tenant admins, directory escalation (after identity: uses CAN_ACCESS)
         ("gcp", derive_gcp),             # GCP firewall reach, IAM access with inheritance, escalation
         ("config-credentials", derive_config_credentials),   # credentials left in configuration
     ]

@@ -103,31 +103,44 @@ def aws_assume(model: IamModel) -> Iterator[dict]:
 # -- Azure --------------------------------------------------------------------------------------------
 
 def azure_assignments(graph: Graph) -> Iterator[dict]:
-    yield from stream(graph, """
-        MATCH (ra:RoleAssignment)-[:ASSIGNED_TO]->(p:Identity), (ra)-[:GRANTS]->(rd:RoleDefinition),
-              (ra)-[:AT_SCOPE]->(s)
-        RETURN ra.id AS assignment, p.id AS principal, s.id AS scope, properties(rd) AS role""")
+    """Every (assignment, principal) pair: the assignee, and each member of an assignee group, nested
+    membership included (``via`` names the group)."""
+    for row in stream(graph, """
+            MATCH (ra:RoleAssignment)-[:ASSIGNED_TO]->(p:Identity), (ra)-[:GRANTS]->(rd:RoleDefinition),
+                  (ra)-[:AT_SCOPE]->(s)
+            RETURN ra.id AS assignment, p.id AS principal, s.id AS scope, properties(rd) AS role,
+                   COLLECT { MATCH (m:Identity)-[:MEMBER_OF]->{1,8}(p:Group) RETURN DISTINCT m.id } AS members"""):
+        members = row.pop("members")
+        yield {**row, "via": None}
+        for member in members:
+            yield {**row, "principal": member, "via": row["principal"]}
 
 
 def azure_access(graph: Graph, assignments: list[dict]) -> Iterator[dict]:
     labels = " OR ".join(f"t:{lbl}" for lbl in AZURE_PROBE_ORDER)
+    under: dict[str, list[dict]] = {}   # scope -> what it holds (a group's members share their scopes)
     for a in assignments:
         role = RoleDefinition.from_row(a["role"])
-        for t in graph.read(f"MATCH (s {{id: $scope}})-[:CONTAINS*0..8]->(t:Asset) WHERE {labels} "
-                            "RETURN DISTINCT t.id AS id, labels(t) AS labels", scope=a["scope"]):
+        if a["scope"] not in under:
+            under[a["scope"]] = graph.read(f"MATCH (s {{id: $scope}})-[:CONTAINS*0..8]->(t:Asset) WHERE {labels} "
+                                           "RETURN DISTINCT t.id AS id, labels(t) AS labels", scope=a["scope"])
+        for t in under[a["scope"]]:
             kind = next(lbl for lbl in AZURE_PROBE_ORDER if lbl in t["labels"])
             allowed = [(op, lvl) for op, data, lvl in AZURE_PROBES[kind] if role.permits(op, data)]
             if allowed:
                 yield {"source": a["principal"], "target": t["id"],
                        "level": level_of([op for op, _ in allowed], dict(allowed)),
                        "actions": [op for op, _ in allowed][:MAX_ACTIONS],
-                       "evidence": [a["assignment"], role.id], "conditional": False}
+                       "evidence": [a["assignment"], role.id, *([a["via"]] if a["via"] else [])],
+                       "conditional": False}
         if role.is_owner_like():
             for acct in graph.read("MATCH (s {id: $scope})-[:CONTAINS*0..6]->(a:Account) RETURN a.id AS id",
                                    scope=a["scope"]):
                 yield {"source": a["principal"], "target": acct["id"], "level": "admin", "actions": ["*"],
-                       "evidence": [a["assignment"], role.id], "conditional": False,
-                       "reason": f"{role.name or role.id} at {a['scope']}"}
+                       "evidence": [a["assignment"], role.id, *([a["via"]] if a["via"] else [])],
+                       "conditional": False,
+                       "reason": f"{role.name or role.id} at {a['scope']}"
+                                 + (f" through group {a['via']}" if a["via"] else "")}
 
 
 # Key Vault access-policy permissions that read or change what the vault holds (list only names items).

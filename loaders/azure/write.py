@@ -12,12 +12,14 @@ from cloudmap.graph.ingest import Sync
 
 
 def known_principals(graph: Graph):
-    """A lookup for principal ids named by role assignments but defined by an earlier load (another
-    subscription's managed identity). Entra nodes (``entra:<object id>``) are not looked up: the
-    assignment writes them again itself, so its scope keeps them for as long as it names them."""
+    """A lookup for principal ids named by role assignments but defined by an earlier load: another
+    subscription's managed identity, or the directory object `cloudmap load entra` wrote (so no stub is
+    written over it). Stubs (``entra:<object id>`` of an Azure load) are not looked up: the assignment
+    writes them again itself, so its scope keeps them for as long as it names them."""
     def lookup(principal_ids: list[str]) -> dict[str, str]:
-        rows = graph.read("UNWIND $ids AS pid MATCH (i:Identity {provider: 'azure'}) WHERE i.principal_id = pid "
-                          "AND NOT i.id STARTS WITH 'entra:' RETURN pid, i.id AS id ORDER BY i.id", ids=principal_ids)
+        rows = graph.read("UNWIND $ids AS pid MATCH (i:Identity) WHERE i.principal_id = pid "
+                          "AND (i.provider = 'entra' OR (i.provider = 'azure' AND NOT i.id STARTS WITH 'entra:')) "
+                          "RETURN pid, i.id AS id ORDER BY i.id", ids=principal_ids)
         return {r["pid"]: r["id"] for r in rows}
     return lookup
 

@@ -137,14 +137,31 @@ MANAGED_IDENTITY = node_kind(
     properties=(*_PRINCIPAL, ("client_id", "str"), ("assignment", "str", "system or user")),
     description="A managed identity: user-assigned (its resource id) or system-assigned "
                 "(`<resource id>/identities/system`).")
+# Entra objects: written by `cloudmap load entra` (see cloudmap/graph/kinds/entra.py for the rest of
+# the directory) and, as the principals that role assignments name, by `cloudmap load azure`.
+_CREDENTIALS = (
+    ("credentials", "list[str]", "password and certificate credentials as `type:key id:name:start:end` "
+                                 "(metadata only, never a secret)"),
+    ("valid_credentials", "int", "credentials that had not expired when loaded"),
+    ("credentials_expire", "str", "latest end date of a valid credential (ISO 8601)"),
+)
 ENTRA_USER = node_kind("EntraUser", ("Identity", "User"),
-                       properties=(*_PRINCIPAL, ("upn", "str"), ("enabled", "bool")),
+                       properties=(*_PRINCIPAL, ("upn", "str"), ("enabled", "bool"),
+                                   ("user_type", "str", "Member or Guest"), ("guest", "bool"),
+                                   ("last_sign_in", "str", "signInActivity, where Graph returns it"),
+                                   ("mfa_registered", "bool", "from the authentication methods report, "
+                                                              "where exported")),
                        description="An Entra ID user (`entra:<object id>`).")
-ENTRA_GROUP = node_kind("EntraGroup", ("Identity", "Group"), properties=_PRINCIPAL,
+ENTRA_GROUP = node_kind("EntraGroup", ("Identity", "Group"),
+                        properties=(*_PRINCIPAL, ("security_enabled", "bool"), ("microsoft365", "bool"),
+                                    ("role_assignable", "bool", "isAssignableToRole: can hold directory roles")),
                         description="An Entra ID group (`entra:<object id>`).")
 ENTRA_SP = node_kind("EntraServicePrincipal", ("Identity", "ServicePrincipal"),
-                     properties=(*_PRINCIPAL, ("app_id", "str"), ("sp_type", "str")),
-                     description="An Entra ID service principal (`entra:<object id>`).")
+                     properties=(*_PRINCIPAL, ("app_id", "str"), ("sp_type", "str"), ("enabled", "bool"),
+                                 ("app_owner_tenant_id", "str", "the tenant that owns the application"),
+                                 *_CREDENTIALS),
+                     description="An Entra ID service principal (`entra:<object id>`); valid_credentials "
+                                 "counts its own and its application's.")
 ENTRA_PRINCIPAL = node_kind("EntraPrincipal", ("Identity",), properties=(*_PRINCIPAL, ("principal_type", "str")),
                             description="A principal a role assignment names whose kind is unknown.")
 ROLE_DEFINITION = node_kind(

@@ -1,0 +1,185 @@
+"""Directory objects → rows of the declared kinds (``entra:<object id>`` ids, one node per principal).
+
+Credentials are kept as metadata only (type, key id, display name, start and end); whether one is
+still valid is decided once, against the load's clock, so a rule can match "has a valid secret"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cloudmap.loaders.azure.ids import SYSTEM_IDENTITY_SUFFIX
+from cloudmap.loaders.entra import export as X
+from cloudmap.loaders.entra.roles import DIRECTORY_ROLES, GRAPH_APP_ROLES, MICROSOFT_GRAPH_APP_ID
+
+from cloudmap.graph.kinds import azure as az
+from cloudmap.graph.kinds import entra as K
+from cloudmap.graph.model import NodeKind, RelKind
+
+PROVIDER = "entra"
+
+
+def oid(object_id: str) -> str:
+    return f"entra:{object_id.lower()}"
+
+
+def role_id(tenant: str, template: str) -> str:
+    return f"entra-role:{tenant}:{template.lower()}"
+
+
+@dataclass
+class Rows:
+    nodes: dict[NodeKind, dict[str, dict]] = field(default_factory=lambda: defaultdict(dict))
+    rels: dict[RelKind, dict[tuple[str, str], dict]] = field(default_factory=lambda: defaultdict(dict))
+
+    def node(self, kind: NodeKind, row: dict) -> str:
+        self.nodes[kind][row["id"]] = {k: v for k, v in row.items() if v is not None}
+        return row["id"]
+
+    aliases: dict[str, str] = field(default_factory=dict)   # object id -> node id, where it is not entra:<id>
+
+    def rel(self, kind: RelKind, source: str, target: str, **props) -> None:
+        self.rels[kind][(source, target)] = {k: v for k, v in props.items() if v is not None}
+
+    def resolve(self) -> None:
+        """Relationships name objects as entra:<object id>; point those that are another node (a
+        managed identity) at it."""
+        by_oid = {oid(k): v for k, v in self.aliases.items()}
+        for kind, pairs in self.rels.items():
+            self.rels[kind] = {(by_oid.get(s, s), by_oid.get(t, t)): p for (s, t), p in pairs.items()}
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def credential_facts(*sources, now: datetime) -> dict:
+    """``credentials``, ``valid_credentials`` and ``credentials_expire`` from password and key credentials."""
+    entries, valid_ends = [], []
+    for obj in sources:
+        for kind, creds in (("password", obj.passwordCredentials), ("certificate", obj.keyCredentials)):
+            for c in creds:
+                start, end = _parse_time(c.startDateTime), _parse_time(c.endDateTime)
+                entries.append(f"{kind}:{c.keyId or ''}:{c.displayName or ''}:{c.startDateTime or ''}:"
+                               f"{c.endDateTime or ''}")
+                if (start is None or start <= now) and (end is None or end > now):
+                    valid_ends.append(end or datetime.max.replace(tzinfo=UTC))
+    latest = max(valid_ends) if valid_ends else None
+    return {"credentials": sorted(entries), "valid_credentials": len(valid_ends),
+            "credentials_expire": None if latest is None or latest.year == 9999 else latest.isoformat()}
+
+
+def build_rows(directory: X.Directory, tenant: str, now: datetime | None = None) -> Rows:
+    now = now or datetime.now(UTC)
+    rows = Rows()
+    base = {"provider": PROVIDER, "tenant_id": tenant, "account_id": tenant}
+    rows.node(K.TENANT, {"id": f"entra-tenant:{tenant}", "name": f"tenant {tenant}",
+                                     "tenant_id": tenant, **base})
+
+    for u in directory.of(X.User):
+        guest = (u.userType or "").lower() == "guest"
+        rows.node(az.ENTRA_USER, {"id": oid(u.id), "name": u.userPrincipalName or u.displayName or u.id,
+                                  "principal_id": u.id.lower(), "upn": u.userPrincipalName,
+                                  "enabled": u.accountEnabled, "user_type": u.userType, "guest": guest,
+                                  "last_sign_in": (u.signInActivity or {}).get("lastSignInDateTime"), **base})
+    for g in directory.of(X.Group):
+        rows.node(az.ENTRA_GROUP, {"id": oid(g.id), "name": g.displayName or g.id, "principal_id": g.id.lower(),
+                                   "security_enabled": g.securityEnabled,
+                                   "microsoft365": "Unified" in (g.groupTypes or []),
+                                   "role_assignable": bool(g.isAssignableToRole), **base})
+        for m in g.members or []:
+            rows.rel(K.PRINCIPAL_MEMBER_OF, oid(m.id), oid(g.id))
+        for o in g.owners or []:
+            rows.rel(K.OWNS, oid(o.id), oid(g.id))
+    for group_id, m in directory.members:
+        rows.rel(K.PRINCIPAL_MEMBER_OF, oid(m.id), oid(group_id))
+
+    apps = {a.appId.lower(): a for a in directory.of(X.Application)}
+    for a in apps.values():
+        rows.node(K.APPLICATION, {"id": oid(a.id), "name": a.displayName or a.appId, "principal_id": a.id.lower(),
+                                  "app_id": a.appId.lower(), "sign_in_audience": a.signInAudience,
+                                  **credential_facts(a, now=now), **base})
+        for o in a.owners or []:
+            rows.rel(K.OWNS, oid(o.id), oid(a.id))
+    app_roles = _graph_app_roles(directory)
+    for sp in directory.of(X.ServicePrincipal):
+        mi = managed_identity_id(sp)
+        if mi:   # the service principal of a managed identity is that identity: one node
+            rows.aliases[sp.id.lower()] = mi
+            rows.node(az.MANAGED_IDENTITY, {"id": mi, "name": sp.displayName or mi.rsplit("/", 1)[-1],
+                                            "principal_id": sp.id.lower(), "client_id": sp.appId.lower(),
+                                            "assignment": "system" if mi.endswith(SYSTEM_IDENTITY_SUFFIX)
+                                            else "user", "tenant_id": tenant, "provider": "azure"})
+            continue
+        app = apps.get(sp.appId.lower())
+        rows.node(az.ENTRA_SP, {"id": oid(sp.id), "name": sp.displayName or sp.appId, "principal_id": sp.id.lower(),
+                                "app_id": sp.appId.lower(), "sp_type": sp.servicePrincipalType,
+                                "enabled": sp.accountEnabled, "app_owner_tenant_id": sp.appOwnerOrganizationId,
+                                **credential_facts(sp, *([app] if app else []), now=now), **base})
+        if app:
+            rows.rel(K.SERVICE_PRINCIPAL_OF, oid(sp.id), oid(app.id))
+        for o in sp.owners or []:
+            rows.rel(K.OWNS, oid(o.id), oid(sp.id))
+        for raw in sp.appRoleAssignments or []:
+            _app_role(rows, X.AppRoleAssignment.model_validate(raw), app_roles)
+    for ara in directory.of(X.AppRoleAssignment):
+        _app_role(rows, ara, app_roles)
+
+    for role in directory.of(X.DirectoryRole):
+        rid = _role_node(rows, tenant, role.roleTemplateId, role.displayName, base)
+        for m in role.members or []:
+            rows.rel(K.HAS_DIRECTORY_ROLE, oid(m.id), rid, directory_scope="/")
+    for ra in directory.of(X.RoleAssignment):
+        rid = _role_node(rows, tenant, ra.roleDefinitionId, None, base)
+        rows.rel(K.HAS_DIRECTORY_ROLE, oid(ra.principalId), rid, directory_scope=ra.directoryScopeId or "/",
+                 assignment_id=ra.id)
+    rows.resolve()
+    return rows
+
+
+def managed_identity_id(sp: X.ServicePrincipal) -> str | None:
+    """The Azure id of the managed identity a service principal stands for: its alternativeNames hold
+    the resource id (user-assigned: ``isExplicit=True`` and the identity's id; system-assigned: the
+    resource that has it)."""
+    if (sp.servicePrincipalType or "").lower() != "managedidentity":
+        return None
+    names = [n for n in (sp.alternativeNames or []) if isinstance(n, str)]
+    resource = next((n.lower() for n in names if n.lower().startswith("/subscriptions/")), None)
+    if resource is None:
+        return None
+    explicit = any(n.lower() == "isexplicit=true" for n in names)
+    return resource if explicit else resource + SYSTEM_IDENTITY_SUFFIX
+
+
+def _role_node(rows: Rows, tenant: str, template: str, name: str | None, base: dict) -> str:
+    known_name, privileged = DIRECTORY_ROLES.get(template.lower(), (None, False))
+    return rows.node(K.DIRECTORY_ROLE, {"id": role_id(tenant, template), "name": name or known_name or template,
+                                        "role_name": name or known_name, "template_id": template.lower(),
+                                        "privileged": privileged, **base})
+
+
+def _graph_app_roles(directory: X.Directory) -> dict[tuple[str, str], str]:
+    """(resource service principal id, app role id) -> permission name, from the exported resource
+    service principals' appRoles; Microsoft Graph's well-known ids fill in what was not exported."""
+    out = {}
+    for sp in directory.of(X.ServicePrincipal):
+        for role in sp.appRoles:
+            if role.value:
+                out[(sp.id.lower(), role.id.lower())] = role.value
+        if sp.appId.lower() == MICROSOFT_GRAPH_APP_ID:
+            for role_id_, name in GRAPH_APP_ROLES.items():
+                out.setdefault((sp.id.lower(), role_id_), name)
+    return out
+
+
+def _app_role(rows: Rows, ara: X.AppRoleAssignment, names: dict[tuple[str, str], str]) -> None:
+    permission = names.get((ara.resourceId.lower(), ara.appRoleId.lower()))
+    rows.rel(K.HAS_APP_ROLE, oid(ara.principalId), oid(ara.resourceId), permission=permission,
+             app_role_id=ara.appRoleId.lower())

@@ -1,0 +1,137 @@
+"""`cloudmap load entra` on a Graph export tied to an Azure export, through the real CLI into a real
+Neo4j: one node per principal, RBAC through (nested) groups, credentials' validity, directory
+escalation, and the `az ad` form giving the same graph."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.fixtures.azure import build_exports as az
+from tests.fixtures.entra import build_exports as est
+from tests.helpers import cli_json, run_cli
+
+pytestmark = pytest.mark.neo4j
+
+
+def entra(cli_env, paths, *extra):
+    return cli_json(cli_env, "load", "entra", *[a for p in paths for a in ("--export", str(p))],
+                    "--tenant", est.TENANT, "--format", "json", *extra)
+
+
+def azure(cli_env, tmp_path):
+    paths = az.write(tmp_path / "azure", {"resources": az.resources(), "containers": az.containers(),
+                                          "authorization": est.azure_authorization(), "security": az.security()})
+    return cli_json(cli_env, "load", "azure", *[a for p in paths for a in ("--export", str(p))], "--format", "json")
+
+
+def graph_shape(graph) -> tuple[set, set]:
+    nodes = {(r["id"], tuple(sorted(r["labels"]))) for r in graph.read(
+        "MATCH (n:Asset) WHERE n.provider = 'entra' RETURN n.id AS id, labels(n) AS labels")}
+    rels = {(r["a"], r["t"], r["b"]) for r in graph.read(
+        "MATCH (a)-[r]->(b) WHERE r.scope STARTS WITH 'entra/' RETURN a.id AS a, type(r) AS t, b.id AS b")}
+    return nodes, rels
+
+
+def oid(x: str) -> str:
+    return f"entra:{x}"
+
+
+def accesses(graph, source: str) -> set[str]:
+    return {r["t"] for r in graph.read("MATCH (:Identity {id: $id})-[:CAN_ACCESS]->(t) RETURN t.id AS t", id=source)}
+
+
+def findings(cli_env) -> list[dict]:
+    out = cli_json(cli_env, "findings", "--format", "json", "--limit", "500")
+    return out["findings"] if isinstance(out, dict) else out
+
+
+@pytest.fixture
+def loaded(graph, cli_env, tmp_path):
+    """Entra first, then Azure: the order in which the Azure stubs could shadow the directory."""
+    summary = entra(cli_env, est.write_graph_form(tmp_path / "graph"))
+    assert summary["status"] == "success", summary
+    assert azure(cli_env, tmp_path)["status"] == "success"
+    proc = run_cli(cli_env, "analyze", "--format", "json")
+    assert proc.returncode in (0, 3), proc.stderr
+    return graph
+
+
+def test_one_node_per_principal_whichever_loads_first(loaded, cli_env, tmp_path):
+    graph = loaded
+    dupes = graph.read("MATCH (i:Identity) WHERE i.principal_id IS NOT NULL WITH i.principal_id AS pid, "
+                       "collect(i.id) AS ids WHERE size(ids) > 1 RETURN pid, ids")
+    assert dupes == []
+    sp = graph.read("MATCH (n {id: $id}) RETURN labels(n) AS labels, n.name AS name, n.provider AS provider",
+                    id=oid(est.SP_DEPLOYER))[0]
+    assert "EntraServicePrincipal" in sp["labels"] and sp["name"] == "deployer" and sp["provider"] == "entra"
+    # the web VM's managed identity and its service principal are one node, the Azure one
+    mi = graph.read("MATCH (m:ManagedIdentity) WHERE m.principal_id = $p RETURN m.id AS id", p=az.WEB_VM_PRINCIPAL)
+    assert [r["id"] for r in mi] == [az.WEB_VM.lower() + "/identities/system"]
+    # a second Azure load keeps the link (no stub written over the directory's node)
+    azure(cli_env, tmp_path)
+    assert graph.read("MATCH (n {id: $id}) RETURN n.name AS name", id=oid(est.SP_DEPLOYER))[0]["name"] == "deployer"
+    assert graph.read("MATCH (:RoleAssignment)-[:ASSIGNED_TO]->(n {id: $id}) RETURN count(*) AS n",
+                      id=oid(est.SP_DEPLOYER))[0]["n"] == 1
+
+
+def test_group_membership_carries_rbac_to_members_nested_included(loaded):
+    container, storage = az.CONTAINER.lower(), az.STORAGE.lower()
+    for user in (est.ALICE, est.BOB):
+        assert container in accesses(loaded, oid(user)) or storage in accesses(loaded, oid(user)), user
+    via = loaded.read("MATCH (:Identity {id: $id})-[r:CAN_ACCESS]->(t {id: $t}) RETURN r.evidence AS e",
+                      id=oid(est.BOB), t=container)
+    assert via and oid(est.G_READERS) in via[0]["e"]
+    assert accesses(loaded, oid(est.EVE)) == set(), "a guest in a look-alike group gets nothing"
+    assert accesses(loaded, oid(est.DAVE)) == set()
+
+
+def test_credentials_are_metadata_and_validity_decides_the_finding(loaded, cli_env):
+    rows = {r["id"]: r for r in loaded.read(
+        "MATCH (s:EntraServicePrincipal) RETURN s.id AS id, s.valid_credentials AS valid, s.credentials AS creds")}
+    assert rows[oid(est.SP_DEPLOYER)]["valid"] == 1 and rows[oid(est.SP_LEGACY)]["valid"] == 0
+    assert rows[oid(est.SP_DEPLOYER)]["creds"][0].startswith("password:6e000000-0000-4000-8000-000000000001:ci:")
+    dump = json.dumps(loaded.read("MATCH (n) RETURN properties(n) AS p"), default=str)
+    assert "secretText" not in dump and '"hint"' not in dump
+    entries = {(f["rule_id"], f["entry"]["name"]) for f in findings(cli_env)}
+    assert ("CM-ENTRA-001", "deployer") in entries
+    assert not any(name == "legacy-sync" for _, name in entries), "expired credentials are no way in"
+
+
+def test_directory_escalation_and_tenant_admin(loaded, cli_env):
+    esc = {(r["s"], r["t"], r["m"]) for r in loaded.read(
+        "MATCH (s)-[e:CAN_ESCALATE_TO]->(t) WHERE e.method STARTS WITH 'entra:' RETURN s.id AS s, t.id AS t, "
+        "e.method AS m")}
+    assert (oid(est.CAROL), oid(est.CAROL), "entra:privileged-role-admin") in esc
+    assert not any(s == oid(est.DAVE) for s, _, _ in esc), "Directory Readers cannot escalate"
+    admin = accesses(loaded, oid(est.OPS_ADMIN))
+    assert f"entra-tenant:{est.TENANT}" in admin and az.SUB_ID.lower() in admin
+    found = {(f["rule_id"], f["entry"]["name"]) for f in findings(cli_env)}
+    assert ("CM-ENTRA-002", "carol@contoso.example") in found
+    assert not any(name == "dave@contoso.example" for _, name in found)
+
+
+def test_the_az_form_gives_the_same_graph(graph, cli_env, tmp_path):
+    assert entra(cli_env, est.write_graph_form(tmp_path / "graph"))["status"] == "success"
+    from_graph = graph_shape(graph)
+    graph.write("MATCH (n) WHERE NOT n:SchemaVersion DETACH DELETE n")
+    assert entra(cli_env, est.write_az_form(tmp_path / "az"))["status"] == "success"
+    now = graph_shape(graph)
+    assert now[0] ^ from_graph[0] == set() and now[1] ^ from_graph[1] == set()
+    assert len(from_graph[0]) >= 12 and len(from_graph[1]) >= 8
+
+
+def test_a_bad_file_is_one_line_and_leaves_the_graph(graph, cli_env, tmp_path):
+    entra(cli_env, est.write_graph_form(tmp_path / "graph"))
+    before = graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    bad = tmp_path / "users.json"
+    bad.write_text(json.dumps({"value": [{"@odata.type": "#microsoft.graph.user", "id": est.ALICE,
+                                          "accountEnabled": "maybe"}]}))
+    members = tmp_path / "members.json"
+    members.write_text(json.dumps([{"id": est.ALICE, "userPrincipalName": "alice@contoso.example"}]))
+    for path, expected in ((bad, "value[0]: accountEnabled"), (members, "does not say which group")):
+        proc = run_cli(cli_env, "load", "entra", "--export", str(path), "--tenant", est.TENANT)
+        assert proc.returncode == 1 and expected in proc.stderr and str(path) in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    assert graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == before
