@@ -91,7 +91,8 @@ def test_credentials_are_metadata_and_validity_decides_the_finding(loaded, cli_e
     rows = {r["id"]: r for r in loaded.read(
         "MATCH (s:EntraServicePrincipal) RETURN s.id AS id, s.valid_credentials AS valid, s.credentials AS creds")}
     assert rows[oid(est.SP_DEPLOYER)]["valid"] == 1 and rows[oid(est.SP_LEGACY)]["valid"] == 0
-    assert rows[oid(est.SP_DEPLOYER)]["creds"][0].startswith("password:6e000000-0000-4000-8000-000000000001:ci:")
+    app = loaded.read("MATCH (a:EntraApplication {app_id: $a}) RETURN a.credentials AS c", a=est.APPID_DEPLOYER)[0]
+    assert app["c"] == ["password|6e000000-0000-4000-8000-000000000001|ci|2024-01-01T00:00:00Z|2099-01-01T00:00:00Z"]
     dump = json.dumps(loaded.read("MATCH (n) RETURN properties(n) AS p"), default=str)
     assert "secretText" not in dump and '"hint"' not in dump
     entries = {(f["rule_id"], f["entry"]["name"]) for f in findings(cli_env)}
@@ -135,3 +136,10 @@ def test_a_bad_file_is_one_line_and_leaves_the_graph(graph, cli_env, tmp_path):
         assert proc.returncode == 1 and expected in proc.stderr and str(path) in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
     assert graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == before
+
+
+def test_hunt_for_long_lived_and_expiring_app_credentials(graph, cli_env, tmp_path):
+    entra(cli_env, est.write_graph_form(tmp_path / "graph"))
+    rows = cli_json(cli_env, "queries", "run", "entra-app-credentials", "--format", "json")
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    assert [(r["owner"], r["long_lived"], r["expiring"]) for r in rows] == [("deployer", True, False)]

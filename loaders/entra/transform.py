@@ -60,15 +60,17 @@ def _parse_time(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def credential_facts(*sources, now: datetime) -> dict:
-    """``credentials``, ``valid_credentials`` and ``credentials_expire`` from password and key credentials."""
+def credential_facts(own, *also, now: datetime) -> dict:
+    """``credentials`` (the object's own), and ``valid_credentials`` / ``credentials_expire`` over its own
+    and ``also`` (a service principal signs in with its application's credentials too)."""
     entries, valid_ends = [], []
-    for obj in sources:
+    for obj in (own, *also):
         for kind, creds in (("password", obj.passwordCredentials), ("certificate", obj.keyCredentials)):
             for c in creds:
                 start, end = _parse_time(c.startDateTime), _parse_time(c.endDateTime)
-                entries.append(f"{kind}:{c.keyId or ''}:{c.displayName or ''}:{c.startDateTime or ''}:"
-                               f"{c.endDateTime or ''}")
+                name = (c.displayName or "").replace("|", "/")
+                if obj is own:
+                    entries.append(f"{kind}|{c.keyId or ''}|{name}|{c.startDateTime or ''}|{c.endDateTime or ''}")
                 if (start is None or start <= now) and (end is None or end > now):
                     valid_ends.append(end or datetime.max.replace(tzinfo=UTC))
     latest = max(valid_ends) if valid_ends else None

@@ -140,7 +140,7 @@ MANAGED_IDENTITY = node_kind(
 # Entra objects: written by `cloudmap load entra` (see cloudmap/graph/kinds/entra.py for the rest of
 # the directory) and, as the principals that role assignments name, by `cloudmap load azure`.
 _CREDENTIALS = (
-    ("credentials", "list[str]", "password and certificate credentials as `type:key id:name:start:end` "
+    ("credentials", "list[str]", "password and certificate credentials as `type|key id|name|start|end` "
                                  "(metadata only, never a secret)"),
     ("valid_credentials", "int", "credentials that had not expired when loaded"),
     ("credentials_expire", "str", "latest end date of a valid credential (ISO 8601)"),
