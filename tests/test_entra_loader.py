@@ -104,7 +104,7 @@ def test_directory_escalation_and_tenant_admin(loaded, cli_env):
     esc = {(r["s"], r["t"], r["m"]) for r in loaded.read(
         "MATCH (s)-[e:CAN_ESCALATE_TO]->(t) WHERE e.method STARTS WITH 'entra:' RETURN s.id AS s, t.id AS t, "
         "e.method AS m")}
-    assert (oid(est.CAROL), oid(est.CAROL), "entra:privileged-role-admin") in esc
+    assert (oid(est.CAROL), f"entra-tenant:{est.TENANT}", "entra:privileged-role-admin") in esc
     assert not any(s == oid(est.DAVE) for s, _, _ in esc), "Directory Readers cannot escalate"
     admin = accesses(loaded, oid(est.OPS_ADMIN))
     assert f"entra-tenant:{est.TENANT}" in admin and az.SUB_ID.lower() in admin

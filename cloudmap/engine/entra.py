@@ -6,7 +6,7 @@
 * ``CAN_ESCALATE_TO {method}`` for the directory's escalation methods (BloodHound's AzureHound edges
   and the published Entra attack research): owners and application administrators add a credential to
   an application and act as its service principal; a Privileged Role Administrator assigns itself any
-  role (a self-loop: it can make itself Global Administrator); a Privileged Authentication
+  role (an edge to the tenant: it can make itself Global Administrator); a Privileged Authentication
   Administrator resets a Global Administrator's credentials; group owners and Groups Administrators
   add themselves to a group that holds privileges; service principals holding Graph's
   ``RoleManagement.ReadWrite.Directory`` or ``AppRoleAssignment.ReadWrite.All`` grant themselves
@@ -31,7 +31,7 @@ from cloudmap.loaders.entra.roles import (
     PRIVILEGED_ROLE_ADMINISTRATOR,
 )
 
-# method -> why it works (kept on every edge as its reason)
+# method -> why it works (kept on every edge as its explanation)
 METHODS = {
     "entra:owner-add-credential": "owns the application or service principal: can add a secret and sign in as it",
     "entra:app-admin-add-credential": "Application or Cloud Application Administrator: can add a secret to any "
@@ -83,7 +83,7 @@ def tenant_admins(graph: Graph) -> Iterator[dict]:
         subs[row["tenant"]] = row["ids"]
     for h in holders(graph, GLOBAL_ADMINISTRATOR):
         evidence = [e for e in (h["assignment"], h["role"]) if e]
-        yield {"source": h["principal"], "target": f"entra-tenant:{h['tenant']}", "level": "admin", "actions": ["*"],
+        yield {"source": h["principal"], "target": _tenant(h["tenant"]), "level": "admin", "actions": ["*"],
                "evidence": evidence, "conditional": False, "reason": "Global Administrator"}
         for sub in subs.get(h["tenant"], []):
             yield {"source": h["principal"], "target": sub, "level": "admin", "actions": ["*"], "evidence": evidence,
@@ -92,8 +92,12 @@ def tenant_admins(graph: Graph) -> Iterator[dict]:
 
 
 def _edge(source: str, target: str, method: str, evidence: list[str]) -> dict:
-    return {"source": source, "target": target, "method": method, "reason": METHODS[method],
+    return {"source": source, "target": target, "method": method, "explanation": METHODS[method],
             "evidence": [e for e in evidence if e], "conditional": False}
+
+
+def _tenant(tenant: str) -> str:
+    return f"entra-tenant:{tenant}"
 
 
 def escalations(graph: Graph) -> Iterator[dict]:
@@ -116,7 +120,7 @@ def escalations(graph: Graph) -> Iterator[dict]:
             if sp["tenant"] == h["tenant"] and sp["id"] != h["principal"]:
                 yield _edge(h["principal"], sp["id"], "entra:app-admin-add-credential", [h["assignment"], h["role"]])
     for h in holders(graph, PRIVILEGED_ROLE_ADMINISTRATOR):
-        yield _edge(h["principal"], h["principal"], "entra:privileged-role-admin", [h["assignment"], h["role"]])
+        yield _edge(h["principal"], _tenant(h["tenant"]), "entra:privileged-role-admin", [h["assignment"], h["role"]])
     global_admins = holders(graph, GLOBAL_ADMINISTRATOR)
     for h in holders(graph, PRIVILEGED_AUTHENTICATION_ADMINISTRATOR):
         for ga in global_admins:
@@ -140,7 +144,7 @@ def escalations(graph: Graph) -> Iterator[dict]:
         else:
             method = ("entra:graph-role-management" if row["permission"].startswith("RoleManagement")
                       else "entra:graph-app-role-assignment")
-            yield _edge(row["sp"], row["sp"], method, [row["api"]])
+            yield _edge(row["sp"], _tenant(row["tenant"]), method, [row["api"]])
 
 
 def derive_entra(graph: Graph, writer: EdgeWriter) -> None:
