@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.kinds import derived
 from cloudmap.loaders.entra.roles import (
     APPLICATION_ADMINISTRATOR,
     CLOUD_APPLICATION_ADMINISTRATOR,
@@ -148,7 +149,7 @@ def escalations(graph: Graph) -> Iterator[dict]:
 
 
 def derive_entra(graph: Graph, writer: EdgeWriter) -> None:
-    writer.write("entra-access", "CAN_ACCESS", list(tenant_admins(graph)))
-    writer.sweep("entra-access", "CAN_ACCESS")
-    writer.write("entra-escalation", "CAN_ESCALATE_TO", list(escalations(graph)), key=("method",))
-    writer.sweep("entra-escalation", "CAN_ESCALATE_TO")
+    writer.write("entra-access", derived.ACCESS, list(tenant_admins(graph)))
+    writer.sweep("entra-access", derived.ACCESS)
+    writer.write("entra-escalation", derived.ESCALATE, list(escalations(graph)))
+    writer.sweep("entra-escalation", derived.ESCALATE)

@@ -14,7 +14,7 @@
 MATCH (p:Identity)
 WHERE (p:User AND (p.has_console_password = true
                    OR EXISTS { (p)-[:HAS_KEY]->(k) WHERE coalesce(k.status, 'Active') = 'Active' }))
-   OR (p:ServicePrincipal AND p.has_valid_secret = true)
+   OR (p:ServicePrincipal AND coalesce(p.valid_credentials, 0) > 0)
 MATCH path = SHORTEST 3 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){0,6}(i:Identity)
       -[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
 WHERE length(path) <= $max_hops AND (type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin')

@@ -11,6 +11,7 @@ CREATE INDEX rel_scope_at_scope IF NOT EXISTS FOR ()-[r:`AT_SCOPE`]-() ON (r.sco
 CREATE INDEX rel_scope_contains IF NOT EXISTS FOR ()-[r:`CONTAINS`]-() ON (r.scope);
 CREATE INDEX rel_scope_encrypted_with IF NOT EXISTS FOR ()-[r:`ENCRYPTED_WITH`]-() ON (r.scope);
 CREATE INDEX rel_scope_grants IF NOT EXISTS FOR ()-[r:`GRANTS`]-() ON (r.scope);
+CREATE INDEX rel_scope_has_access_policy IF NOT EXISTS FOR ()-[r:`HAS_ACCESS_POLICY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_app_role IF NOT EXISTS FOR ()-[r:`HAS_APP_ROLE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_directory_role IF NOT EXISTS FOR ()-[r:`HAS_DIRECTORY_ROLE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_key IF NOT EXISTS FOR ()-[r:`HAS_KEY`]-() ON (r.scope);

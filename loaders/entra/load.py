@@ -9,12 +9,13 @@ from pathlib import Path
 from cloudmap.loaders.entra.export import read_exports
 from cloudmap.loaders.entra.transform import build_rows
 from cloudmap.loaders.inputfile import InputError
+from cloudmap.loaders.kit.summary import LoadSummary
 
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
 
 
-def load_exports(graph: Graph, paths: list[Path], tenant: str | None = None, batch_size: int = 5000) -> dict:
+def load_exports(graph: Graph, paths: list[Path], tenant: str | None = None, batch_size: int = 5000) -> LoadSummary:
     directory = read_exports(paths, tenant_id=tenant)   # every file checked before any write
     if not directory.tenant_id:
         raise InputError(f"{', '.join(str(p) for p in paths)}: the exports do not name their tenant: "
@@ -22,9 +23,5 @@ def load_exports(graph: Graph, paths: list[Path], tenant: str | None = None, bat
     tenant = directory.tenant_id.lower()
     rows = build_rows(directory, tenant)
     with Sync(graph, provider="entra", source=f"entra {tenant}", batch_size=batch_size) as sync:
-        with sync.scope(f"entra/{tenant}") as scope:
-            for kind, nodes in rows.nodes.items():
-                scope.nodes(kind, list(nodes.values()))
-            for kind, pairs in rows.rels.items():
-                scope.rels(kind, [{"source": s, "target": t, "props": p} for (s, t), p in pairs.items()])
-    return sync.summary()
+        rows.write(sync, scope=f"entra/{tenant}")
+    return LoadSummary.of(sync)

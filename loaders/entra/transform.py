@@ -5,17 +5,15 @@ still valid is decided once, against the load's clock, so a rule can match "has 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cloudmap.loaders.azure.ids import SYSTEM_IDENTITY_SUFFIX
 from cloudmap.loaders.entra import export as X
 from cloudmap.loaders.entra.roles import DIRECTORY_ROLES, GRAPH_APP_ROLES, MICROSOFT_GRAPH_APP_ID
+from cloudmap.loaders.kit.rows import Rows
 
 from cloudmap.graph.kinds import azure as az
 from cloudmap.graph.kinds import entra as K
-from cloudmap.graph.model import NodeKind, RelKind
 
 PROVIDER = "entra"
 
@@ -28,26 +26,19 @@ def role_id(tenant: str, template: str) -> str:
     return f"entra-role:{tenant}:{template.lower()}"
 
 
-@dataclass
-class Rows:
-    nodes: dict[NodeKind, dict[str, dict]] = field(default_factory=lambda: defaultdict(dict))
-    rels: dict[RelKind, dict[tuple[str, str], dict]] = field(default_factory=lambda: defaultdict(dict))
+class DirectoryRows(Rows):
+    """The kit's collector, plus object-id aliases: relationships name directory objects as
+    ``entra:<object id>``; ``resolve`` points those that are another node (a managed identity) at it."""
 
-    def node(self, kind: NodeKind, row: dict) -> str:
-        self.nodes[kind][row["id"]] = {k: v for k, v in row.items() if v is not None}
-        return row["id"]
-
-    aliases: dict[str, str] = field(default_factory=dict)   # object id -> node id, where it is not entra:<id>
-
-    def rel(self, kind: RelKind, source: str, target: str, **props) -> None:
-        self.rels[kind][(source, target)] = {k: v for k, v in props.items() if v is not None}
+    def __init__(self) -> None:
+        super().__init__()
+        self.aliases: dict[str, str] = {}
 
     def resolve(self) -> None:
-        """Relationships name objects as entra:<object id>; point those that are another node (a
-        managed identity) at it."""
         by_oid = {oid(k): v for k, v in self.aliases.items()}
-        for kind, pairs in self.rels.items():
-            self.rels[kind] = {(by_oid.get(s, s), by_oid.get(t, t)): p for (s, t), p in pairs.items()}
+        for kinds in self.rels.values():
+            for kind, pairs in kinds.items():
+                kinds[kind] = {(by_oid.get(s, s), by_oid.get(t, t)): p for (s, t), p in pairs.items()}
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -78,9 +69,9 @@ def credential_facts(own, *also, now: datetime) -> dict:
             "credentials_expire": None if latest is None or latest.year == 9999 else latest.isoformat()}
 
 
-def build_rows(directory: X.Directory, tenant: str, now: datetime | None = None) -> Rows:
+def build_rows(directory: X.Directory, tenant: str, now: datetime | None = None) -> DirectoryRows:
     now = now or datetime.now(UTC)
-    rows = Rows()
+    rows = DirectoryRows()
     base = {"provider": PROVIDER, "tenant_id": tenant, "account_id": tenant}
     rows.node(K.TENANT, {"id": f"entra-tenant:{tenant}", "name": f"tenant {tenant}",
                                      "tenant_id": tenant, **base})

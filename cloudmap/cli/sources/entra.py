@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cloudmap.loaders.entra.load import load_exports
-from cloudmap.loaders.inputfile import InputError
-from cloudmap.loaders.kubernetes.cli import print_summary
 
 from cloudmap.cli.common import Format, fail, open_graph
+from cloudmap.cli.sources import print_summary
 from cloudmap.config import settings
+from cloudmap.loaders.entra.load import load_exports
+from cloudmap.loaders.inputfile import InputError
 
 
 def entra(
