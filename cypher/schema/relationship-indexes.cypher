@@ -13,6 +13,7 @@ CREATE INDEX rel_scope_encrypted_with IF NOT EXISTS FOR ()-[r:`ENCRYPTED_WITH`]-
 CREATE INDEX rel_scope_grants IF NOT EXISTS FOR ()-[r:`GRANTS`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_access_policy IF NOT EXISTS FOR ()-[r:`HAS_ACCESS_POLICY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_app_role IF NOT EXISTS FOR ()-[r:`HAS_APP_ROLE`]-() ON (r.scope);
+CREATE INDEX rel_scope_has_binding IF NOT EXISTS FOR ()-[r:`HAS_BINDING`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_directory_role IF NOT EXISTS FOR ()-[r:`HAS_DIRECTORY_ROLE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_key IF NOT EXISTS FOR ()-[r:`HAS_KEY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_permission_boundary IF NOT EXISTS FOR ()-[r:`HAS_PERMISSION_BOUNDARY`]-() ON (r.scope);
@@ -20,6 +21,8 @@ CREATE INDEX rel_scope_has_policy IF NOT EXISTS FOR ()-[r:`HAS_POLICY`]-() ON (r
 CREATE INDEX rel_scope_has_role IF NOT EXISTS FOR ()-[r:`HAS_ROLE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_rule IF NOT EXISTS FOR ()-[r:`HAS_RULE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_vulnerability IF NOT EXISTS FOR ()-[r:`HAS_VULNERABILITY`]-() ON (r.scope);
+CREATE INDEX rel_scope_holds_credential IF NOT EXISTS FOR ()-[r:`HOLDS_CREDENTIAL`]-() ON (r.scope);
+CREATE INDEX rel_scope_in_network IF NOT EXISTS FOR ()-[r:`IN_NETWORK`]-() ON (r.scope);
 CREATE INDEX rel_scope_in_subnet IF NOT EXISTS FOR ()-[r:`IN_SUBNET`]-() ON (r.scope);
 CREATE INDEX rel_scope_member_of IF NOT EXISTS FOR ()-[r:`MEMBER_OF`]-() ON (r.scope);
 CREATE INDEX rel_scope_owns IF NOT EXISTS FOR ()-[r:`OWNS`]-() ON (r.scope);
@@ -41,3 +44,4 @@ CREATE INDEX rel_derived_can_authenticate_as IF NOT EXISTS FOR ()-[r:`CAN_AUTHEN
 CREATE INDEX rel_derived_can_connect_to IF NOT EXISTS FOR ()-[r:`CAN_CONNECT_TO`]-() ON (r.derived_by);
 CREATE INDEX rel_derived_can_escalate_to IF NOT EXISTS FOR ()-[r:`CAN_ESCALATE_TO`]-() ON (r.derived_by);
 CREATE INDEX rel_derived_can_reach IF NOT EXISTS FOR ()-[r:`CAN_REACH`]-() ON (r.derived_by);
+CREATE INDEX rel_derived_exposes_credential IF NOT EXISTS FOR ()-[r:`EXPOSES_CREDENTIAL`]-() ON (r.derived_by);
