@@ -8,7 +8,7 @@ import json
 
 import boto3
 import pytest
-from cloudmap.loaders.aws import load_account
+from cloudmap.loaders.aws import load as load_account
 from moto import mock_aws
 
 from cloudmap.engine import derive
