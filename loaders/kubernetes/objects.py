@@ -15,9 +15,8 @@ KINDS = {
     "Service": "/api/v1/services",
     "ServiceAccount": "/api/v1/serviceaccounts",
     "Ingress": "/apis/networking.k8s.io/v1/ingresses",
-    "ConfigMap": "/api/v1/configmaps",
 }
-NAMESPACED = {"Pod", "Service", "ServiceAccount", "Ingress", "ConfigMap"}
+NAMESPACED = {"Pod", "Service", "ServiceAccount", "Ingress"}
 
 
 class KubernetesInputError(ValueError):
