@@ -68,7 +68,7 @@ def _with(mutate):
     (_with(lambda d: d["nodes"][3]["properties"].update(cvss_score="high")), "nodes[3].properties.cvss_score: expected float"),
     (_with(lambda d: d["nodes"][2]["properties"].update(name="x" * 10_000_000)), "nodes[2].properties.name: longer than"),
     (_with(lambda d: d["edges"][0].update(target="sha256:missing")), "edges[0].target: no node 'sha256:missing'"),
-    (_with(lambda d: d["edges"][1].update(type="CAN_REACH")), "edges[1].type: unknown relationship type 'CAN_REACH'"),
+    (_with(lambda d: d["edges"][1].update(type="CAN_REACH")), "edges[1]: CAN_REACH does not connect"),
     (_with(lambda d: d["edges"][2].update(source="CVE-2023-44487", target=DIGEST)), "edges[2]: HAS_VULNERABILITY does not connect"),
     (_with(lambda d: d.update(version=2)), "version: Input should be 1"),
 ], ids=lambda v: v[:40] if isinstance(v, str) else "file")

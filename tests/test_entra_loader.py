@@ -143,3 +143,10 @@ def test_hunt_for_long_lived_and_expiring_app_credentials(graph, cli_env, tmp_pa
     rows = cli_json(cli_env, "queries", "run", "entra-app-credentials", "--format", "json")
     rows = rows["rows"] if isinstance(rows, dict) else rows
     assert [(r["owner"], r["long_lived"], r["expiring"]) for r in rows] == [("deployer", True, False)]
+
+
+def test_explorer_template_lists_service_principals_with_valid_secrets(graph, cli_env, tmp_path):
+    entra(cli_env, est.write_graph_form(tmp_path / "graph"))
+    answer = json.dumps(cli_json(cli_env, "explore", "--template", "service-principals-with-valid-secrets",
+                                 "--format", "json"))
+    assert "deployer" in answer and "legacy-sync" not in answer
