@@ -101,15 +101,19 @@ def _run_reporting_jars(cmd: list[str], lib: Path, progress, timeout: float) -> 
     with tempfile.TemporaryFile("w+") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + timeout
+        def report() -> None:
+            if progress and lib.is_dir():
+                jars = list(lib.glob("*.jar"))
+                progress(f"{len(jars)} jars, {sum(j.stat().st_size for j in jars) / 1e6:.0f} MB")
+
         while proc.poll() is None:
             if time.monotonic() > deadline:
                 proc.kill()
                 proc.wait()
                 raise subprocess.TimeoutExpired(cmd, timeout)
-            if progress and lib.is_dir():
-                jars = list(lib.glob("*.jar"))
-                progress(f"{len(jars)} jars, {sum(j.stat().st_size for j in jars) / 1e6:.0f} MB")
+            report()
             time.sleep(1)
+        report()   # the final count, however fast mvn was
         log.seek(0)
         return proc.returncode, log.read()
 
