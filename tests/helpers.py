@@ -31,3 +31,17 @@ def api_client(graph, settings, auth: bool = True, **overrides):
     store = open_store(cfg)
     headers = {role: {"Authorization": f"Bearer {create_key(store, f'test-{role}', role)[1]}"} for role in ROLES}
     return TestClient(create_app(cfg, graph=graph, auth=auth), raise_server_exceptions=False), headers
+
+
+def moto_env(region: str):
+    """A MonkeyPatch holding moto's dummy credentials for ``region`` and no profile or endpoint of the
+    machine's own; the caller undoes it."""
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": region, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false"}.items():
+        mp.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        mp.delenv(key, raising=False)
+    return mp

@@ -17,7 +17,7 @@ from moto import mock_aws
 from cloudmap.graph.ingest import POLICY, SyncPolicy
 from cloudmap.graph.kinds.common import STORES
 from tests.aws_estate import ACCOUNT, LOGIN_PASSWORD, OTHER_REGION, REGION, SECRET_VALUE, build_estate
-from tests.helpers import run_cli
+from tests.helpers import moto_env, run_cli
 
 REGIONS = [REGION, OTHER_REGION]
 ACCOUNT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
@@ -29,12 +29,7 @@ def ec2_arn(kind: str, ident: str, region: str = REGION) -> str:
 
 @pytest.fixture(scope="module")
 def aws_env():
-    mp = pytest.MonkeyPatch()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false"}.items():
-        mp.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        mp.delenv(key, raising=False)
+    mp = moto_env(REGION)
     yield
     mp.undo()
 

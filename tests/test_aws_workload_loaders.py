@@ -12,6 +12,8 @@ from cloudmap.loaders.aws import deploy, jobs, load
 from cloudmap.loaders.aws.context import Ctx
 from moto import mock_aws
 
+from tests.helpers import moto_env
+
 ACCOUNT, REGION = "123456789012", "us-east-1"
 IAM = f"arn:aws:iam::{ACCOUNT}:"
 
@@ -22,12 +24,7 @@ def trust(service: str) -> str:
 
 @pytest.fixture(scope="module")
 def estate():
-    mp = pytest.MonkeyPatch()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false"}.items():
-        mp.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        mp.delenv(key, raising=False)
+    mp = moto_env(REGION)
     with mock_aws():
         s = boto3.Session(region_name=REGION)
         iam = s.client("iam")

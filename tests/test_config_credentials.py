@@ -20,7 +20,7 @@ from moto import mock_aws
 
 from cloudmap.findings.analysis import run_analysis
 from tests.conftest import wipe
-from tests.helpers import api_client, cli_json
+from tests.helpers import api_client, cli_json, moto_env
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -168,12 +168,7 @@ def build(session: boto3.Session) -> dict:
 
 @pytest.fixture(scope="module")
 def loaded(_session_graph, neo4j_env):
-    mp = pytest.MonkeyPatch()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false"}.items():
-        mp.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        mp.delenv(key, raising=False)
+    mp = moto_env(REGION)
     graph = _session_graph
     wipe(graph)
     records: list[logging.LogRecord] = []
