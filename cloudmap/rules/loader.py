@@ -20,7 +20,8 @@ RISK_FACTORS = ("internet-exposure", "lateral-movement", "vulnerability", "criti
                 "exploited-vulnerability", "rce", "privileged-identity", "privilege-escalation",
                 "sensitive-data", "critical-asset", "public-access", "basic-auth", "credential-exposure")
 REQUIRED = ("id", "title", "description", "severity", "risk_factors", "remediation")
-OPTIONAL = ("params", "attack", "references")
+OPTIONAL = ("short_title", "params", "attack", "references")
+SHORT_TITLE_MAX = 34  # what a findings table at 80 columns has room for
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 ATTACK_PATTERN = re.compile(r"^T\d{4}(\.\d{3})?$")
 COLUMNS = ("path", "entry", "target", "evidence")
@@ -51,6 +52,11 @@ class Rule:
     attack: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     builtin: bool = True
+    short_title: str = ""               # for narrow tables; the title when not given
+
+    @property
+    def label(self) -> str:
+        return self.short_title or self.title
 
     def summary(self) -> dict:
         return {"id": self.id, "title": self.title, "severity": self.severity,
@@ -143,6 +149,10 @@ def parse_rule(path: Path, builtin: bool = False) -> Rule | RuleProblem:
     refs = _as_list(meta.get("references"))
     if refs is None:
         return RuleProblem(name, line_of("references"), "references must be a list of URLs")
+    short_title = str(meta.get("short_title") or "").strip()
+    if len(short_title) > SHORT_TITLE_MAX:
+        return RuleProblem(name, line_of("short_title"), f"short_title has {len(short_title)} characters; "
+                                                         f"keep it to {SHORT_TITLE_MAX}")
     if not query:
         return RuleProblem(name, body_line, "no query after the header")
     if re.search(r";\s*\S", query):
@@ -150,7 +160,7 @@ def parse_rule(path: Path, builtin: bool = False) -> Rule | RuleProblem:
     return Rule(id=rid, title=str(meta["title"]).strip(), description=str(meta["description"]).strip(),
                 severity=severity, risk_factors=tuple(factors), remediation=str(meta["remediation"]).strip(),
                 query=query, file=name, body_line=body_line, params=params, attack=tuple(attack),
-                references=tuple(str(r) for r in refs), builtin=builtin)
+                references=tuple(str(r) for r in refs), builtin=builtin, short_title=short_title)
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = ()) -> tuple[list[Rule], list[RuleProblem]]:
