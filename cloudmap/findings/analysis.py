@@ -60,7 +60,7 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
     best: dict[str, dict] = {}
     ran: list[str] = []
     problems: list[RuleProblem] = []
-    for rule in rules:
+    for n, rule in enumerate(rules, 1):
         problem = check_rule(graph, rule)
         if problem is None:
             try:
@@ -78,7 +78,7 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
             if kept is None or row["props"]["score"] > kept["props"]["score"]:
                 best[row["id"]] = row
         if progress:
-            progress(f"{rule.id}: {len(matches)} match(es)")
+            progress(f"rule {n}/{len(rules)} {rule.id}: {len(matches)} match(es)")
     return list(best.values()), ran, problems
 
 
@@ -103,7 +103,7 @@ def _analyse(graph: Graph, analysis_id: str, rules_dir, progress: Progress, deri
         if derive:
             if progress:
                 progress("deriving attack edges")
-            engine = derive_edges(graph, progress)
+            engine = derive_edges(graph, progress and (lambda name: progress(f"deriving {name}")))
         else:
             engine = {"status": "skipped", "message": "derivation skipped: rules ran on the derived edges present"}
         extra = rules_dir if rules_dir is not None else _user_rules_dir()
