@@ -33,7 +33,7 @@ def demo(top: int = typer.Option(10, "--top", min=1, max=500, help="how many fin
     classification file), derive attack paths and print the ranked findings.
 
     Starts the local Neo4j unless NEO4J_URI is set. Refuses a graph holding non-demo accounts unless --force.
-    Example: cloudmap demo --top 15
+    Example: cloudmap demo --top 15 --verbose
     """
     from cloudmap.cli.db import start_local
     from cloudmap.cli.progress import step
@@ -73,9 +73,10 @@ def findings_table(findings: list[dict], labels: dict[str, str], width: int) -> 
              Text(f["entry"]["name"] or ""), Text(f["target"]["name"] or "")) for f in findings]
     names = ("level", "finding", "entry", "target")
     widths = [max([len(name), *(row[i].cell_len for row in rows)]) for i, name in enumerate(names)]
-    for shrinkable in ((2, 3), (1, 2, 3)):  # names give way first, then the title
+    # Two spaces follow each column; when that is too wide, the names give way first, then the title.
+    for shrinkable in ((2, 3), (1, 2, 3)):
         while sum(widths) + 2 * len(widths) > width and max(widths[i] for i in shrinkable) > 10:
-            widths[max(shrinkable, key=lambda i: (widths[i], i))] -= 1  # two spaces follow each column
+            widths[max(shrinkable, key=lambda i: (widths[i], i))] -= 1
     table = Table(title=f"Top {len(findings)} findings", title_justify="left", box=box.SIMPLE_HEAD,
                   padding=(0, 1, 0, 0), show_edge=False)
     for name, w in zip(names, widths, strict=True):
