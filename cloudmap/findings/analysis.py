@@ -90,7 +90,7 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
     paths: Counter = Counter()
     ran: list[str] = []
     problems: list[RuleProblem] = []
-    for rule in rules:
+    for n, rule in enumerate(rules, 1):
         problem = check_rule(graph, rule)
         if problem is None:
             try:
@@ -111,7 +111,7 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
             if kept is None or _better(row, kept):
                 best[row["id"]] = row
         if progress:
-            progress(f"{rule.id}: {len(matches)} match(es)")
+            progress(f"rule {n}/{len(rules)} {rule.id}: {len(matches)} match(es)")
     for fid, row in best.items():
         row["props"]["other_paths"] = paths[fid] - 1
     generic = {r.id for r in rules if r.generic}
@@ -139,7 +139,7 @@ def _analyse(graph: Graph, analysis_id: str, rules_dir, progress: Progress, deri
         if derive:
             if progress:
                 progress("deriving attack edges")
-            engine = derive_edges(graph, progress)
+            engine = derive_edges(graph, progress and (lambda name: progress(f"deriving {name}")))
         else:
             engine = {"status": "skipped", "message": "derivation skipped: rules ran on the derived edges present"}
         extra = rules_dir if rules_dir is not None else _user_rules_dir()

@@ -1,5 +1,6 @@
 // id: CM-PATH-003
 // title: Principal with usable credentials can become account admin
+// short_title: Usable credentials → admin
 // description: An assumed-breach identity (an IAM user with an active access key or a console password, a
 //   service principal with a secret) that is not admin reaches full control of an account or subscription
 //   through a chain of role assumptions and privilege escalations, including rewriting its own policy and

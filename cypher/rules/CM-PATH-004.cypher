@@ -1,5 +1,6 @@
 // id: CM-PATH-004
 // title: Principal with usable credentials reaches sensitive data through a chain
+// short_title: Usable credentials → … → data
 // description: An assumed-breach identity (an IAM user with an active access key or a console password, a
 //   service principal with a valid secret) reaches classified data, a secret, a key or a crown jewel that it
 //   cannot read directly, through role assumptions and privilege escalations.
