@@ -53,8 +53,10 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
         named = re.search(rf"^  {name} \((critical|high|medium|low) [\d.]+\): .+\n    cloudmap findings --id (\S+)$",
                           proc.stdout, re.M)
         assert named, (name, proc.stdout)
-        shown = cli_json(cli_env, "findings", "--id", named.group(2))
+        shown = cli_json(cli_env, "findings", "--id", named.group(2), "--format", "json")
         assert shown["level"] == named.group(1) and name in {n.get("name") for n in shown["path"]["nodes"]}, shown
+        steps = run_cli(cli_env, "findings", "--id", named.group(2)).stdout   # as a reader sees it
+        assert steps.startswith(shown["title"]) and len(re.findall(r"^  \d+\. ", steps, re.M)) == shown["hops"], steps
 
     # s3control answers through the emulator: both accounts loaded without a failed scope.
     syncs = graph.read("MATCH (s:Sync {provider: 'aws'}) RETURN s.status AS status, s.scopes_failed AS failed")
