@@ -50,7 +50,8 @@ def findings(
     fail_on: str = typer.Option(None, "--fail-on", help="exit 3 if open findings at or above this level exist "
                                 "(suppressed ones do not count)"),
 ) -> None:
-    """List findings, highest score first (suppressed ones only with --status suppressed or all).
+    """List findings, highest score first (suppressed ones only with --status suppressed or all);
+    `findings suppress`, `unsuppress` and `diff` triage them.
 
     Example: cloudmap findings --level critical --format json;
     cloudmap findings --format sarif > cloudmap.sarif; cloudmap findings --fail-on high
@@ -116,7 +117,7 @@ def _triage_call(fn, *args, **kw) -> None:
         info(f"{row['id']}: {row['status']}")
 
 
-app = typer.Typer(help="List, filter and export findings; suppress, unsuppress, diff.")
+app = typer.Typer()
 app.callback(invoke_without_command=True)(findings)
 
 
@@ -142,6 +143,36 @@ def unsuppress(ids: list[str] = typer.Argument(..., help="finding ids"),
     Example: cloudmap findings unsuppress CM-VM-003-1a2b3c4d5e6f7a8b
     """
     _triage_call(triage.unsuppress, ids, by=by or getpass.getuser())
+
+
+class DiffFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command("diff")
+def diff(since: str = typer.Option(None, "--since", help="an analysis id or a YYYY-MM-DD date "
+                                   "(default: what the last analysis changed)"),
+         fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", help="table, json or markdown")) -> None:
+    """Findings that are new, resolved, reopened, or whose level changed, with counts.
+
+    Example: cloudmap findings diff --since 2027-01-01 --format markdown > comment.md
+    """
+    from cloudmap.findings import diff as changes
+
+    with open_graph() as graph:
+        try:
+            result = changes.diff(graph, since)
+        except (changes.DiffError, triage.TriageError) as exc:
+            fail(str(exc), EXIT_USAGE)
+    if fmt == DiffFormat.json:
+        print_json(result)
+    elif fmt == DiffFormat.markdown:
+        sys.stdout.write(changes.markdown(result))
+    else:
+        print_table(changes.table_rows(result), ["change", "level", "score", "rule", "title", "path", "status", "id"],
+                    title=changes.headline(result))
 
 
 def register(root: typer.Typer) -> None:

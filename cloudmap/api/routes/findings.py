@@ -10,8 +10,8 @@ from cloudmap.api.auth import hunter, reader
 from cloudmap.api.models import MAX_PAGE, Page, SuppressIn, UnsuppressIn
 from cloudmap.api.problems import Problem
 from cloudmap.api.routes.deps import graph, store
+from cloudmap.findings import diff, triage
 from cloudmap.findings import query as findings
-from cloudmap.findings import triage
 from cloudmap.rules import load_rules
 from cloudmap.services.hunt import json_value
 
@@ -82,6 +82,17 @@ def suppress(request: Request, body: SuppressIn, key: dict = Depends(hunter)) ->
 @router.post("/findings/unsuppress", summary="Lift manual suppressions (hunter or admin)", responses=TRIAGE_ERRORS)
 def unsuppress(request: Request, body: UnsuppressIn, key: dict = Depends(hunter)) -> dict:
     return _triage(request, key, "findings.unsuppress", triage.unsuppress, body.ids)
+
+
+@router.get("/findings/diff", summary="What changed: new, resolved, reopened findings and level changes",
+            responses={400: {"description": "`since` is neither an analysis id nor a date"}})
+def findings_diff(request: Request, key: dict = Depends(reader), since: str | None = Query(
+        None, max_length=200, description="an analysis id or YYYY-MM-DD (default: what the last analysis changed)")
+                  ) -> dict:
+    try:
+        return json_value(diff.diff(graph(request), since))
+    except (diff.DiffError, triage.TriageError) as exc:
+        raise Problem(400, str(exc)) from None
 
 
 @router.get("/findings/{finding_id}", summary="One finding with its attack path in graph form",
