@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # Where each analysis posts its new and reopened findings: [[notify]] tables in the config file
     # (url, min_level, format), or JSON in CLOUDMAP_NOTIFY.
     notify: list[NotifyTarget] = _env("CLOUDMAP_NOTIFY", default_factory=list)
+    notify_timeout: float = _env("CLOUDMAP_NOTIFY_TIMEOUT", default=10.0, gt=0, le=300)
+    notify_attempts: int = _env("CLOUDMAP_NOTIFY_ATTEMPTS", default=3, ge=1, le=10)
 
     # API service: browser origins allowed by CORS, comma separated (default none).
     cors_origins: str = _env("CLOUDMAP_CORS_ORIGINS", default="")
