@@ -131,3 +131,17 @@ def test_failures_and_time_outs_are_reported_and_the_analysis_succeeds(graph, cl
     bad = run_cli(env, "analyze", "--no-derive", "--notify", "ftp://example.com/x")
     assert bad.returncode == 2 and "--notify" in bad.stderr
     assert cli_json(env, "findings", "--format", "json")
+
+
+def test_saving_a_setting_keeps_the_notify_tables(tmp_path, monkeypatch):
+    from cloudmap.config import load_settings, save_config_value
+
+    path = tmp_path / "config.toml"
+    path.write_text('[[notify]]\nurl = "https://hooks.example.com/a"\nformat = "slack"\n\n'
+                    '[[notify]]\nurl = "https://hooks.example.com/b"\nmin_level = "critical"\n')
+    monkeypatch.setenv("CLOUDMAP_CONFIG", str(path))
+    save_config_value("bolt_port", "7688")
+    targets = load_settings().notify
+    assert [(t.url, t.min_level, t.format) for t in targets] == [
+        ("https://hooks.example.com/a", "high", "slack"), ("https://hooks.example.com/b", "critical", "json")]
+    assert load_settings().bolt_port == 7688
