@@ -122,7 +122,7 @@ def from_tags(node: dict) -> Exemption | None:
     except TriageError:
         until = "0000-00-00"   # an unreadable date never exempts for ever: it counts as expired
     return Exemption(source=f"tag {TAG} on {node['id']}", reason=reason, owner=tags.get(f"{TAG}-owner", "tag"),
-                     expires=until, asset=node["id"], rule=" ".join(rules))
+                     expires=until, rule=" ".join(rules))
 
 
 _NODES = ("UNWIND $eids AS eid MATCH (n) WHERE elementId(n) = eid "
