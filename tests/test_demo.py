@@ -50,12 +50,12 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
 
     # The seed cases named, each with the command that shows its path; the command works.
     for name, _story in aws_estate.SEED_CASES:
-        named = re.search(rf"^  {name} \((critical|high|medium|low) [\d.]+\): .+\n    cloudmap findings --id (\S+)$",
+        named = re.search(rf"^  {name} \((critical|high|medium|low) [\d.]+\): .+\n    cloudmap findings show (\S+)$",
                           proc.stdout, re.M)
         assert named, (name, proc.stdout)
-        shown = cli_json(cli_env, "findings", "--id", named.group(2), "--format", "json")
+        shown = cli_json(cli_env, "findings", "show", named.group(2), "--format", "json")
         assert shown["level"] == named.group(1) and name in {n.get("name") for n in shown["path"]["nodes"]}, shown
-        steps = run_cli(cli_env, "findings", "--id", named.group(2)).stdout   # as a reader sees it
+        steps = run_cli(cli_env, "findings", "show", named.group(2)).stdout   # as a reader sees it
         assert steps.startswith(shown["title"]) and len(re.findall(r"^  \d+\. ", steps, re.M)) == shown["hops"], steps
 
     # s3control answers through the emulator: both accounts loaded without a failed scope.

@@ -176,6 +176,6 @@ def test_cli_analyze_findings_fail_on_rules_and_chokepoints(graph, cli_env):
     assert "vm-a" in {i["id"] for i in ranked[:2]}
     assert run_cli(cli_env, "chokepoints", "--min-level", "severe").returncode == 2
     top = everything(graph)[0]
-    shown = run_cli(cli_env, "findings", "--id", top["id"])
+    shown = run_cli(cli_env, "findings", "show", top["id"])
     assert shown.returncode == 0, shown.stderr
     assert "  1. Internet -[CAN_REACH]-> web-a" in shown.stdout and "  3. role-a -[CAN_ACCESS]-> cards" in shown.stdout

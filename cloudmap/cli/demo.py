@@ -94,7 +94,7 @@ def _seed_cases(seeds: list[dict]) -> None:
             console.print(f"  {seed['name']}: no open finding")
             continue
         console.print(Text.assemble(f"  {seed['name']} (", level_text(f["level"]), f" {f['score']:.1f}): {seed['story']}"))
-        console.print(f"    cloudmap findings --id {f['id']}")
+        console.print(f"    cloudmap findings show {f['id']}")
 
 
 def _next_steps(cfg) -> None:
