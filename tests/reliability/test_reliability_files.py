@@ -1,4 +1,5 @@
-"""File loaders never lose data: a kubectl file without pods keeps the pods it no longer lists."""
+"""File loaders never lose data: a kubectl file without pods and an Azure export without a table keep
+what they no longer list."""
 
 from __future__ import annotations
 
@@ -66,3 +67,34 @@ def test_two_files_of_one_cluster_share_its_lease(graph, cli_env):
     assert proc.returncode == 1
     assert f"kubernetes {CLUSTER} is locked by kubernetes-other-load" in proc.stderr, proc.stderr
     assert not snapshot(graph)["nodes"]
+
+
+def azure_assets(graph) -> dict[str, list[str]]:
+    rows = graph.read("MATCH (n:Asset) WHERE n.provider = 'azure' RETURN n.scope AS scope, n.id AS id ORDER BY id")
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)), "duplicates"
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        out.setdefault(r["scope"], []).append(r["id"])
+    return out
+
+
+def test_an_azure_export_without_a_table_keeps_its_assets_until_allow_empty(graph, cli_env):
+    tables = {name: FIXTURES / "azure" / f"{name}.json" for name in ("resources", "authorization", "containers",
+                                                                       "security")}
+
+    def load_azure(*names: str, options=()):
+        return run_cli(cli_env, "load", *options, "azure", *[a for n in names for a in ("--export", str(tables[n]))],
+                       "--format", "json")
+
+    assert load_azure(*tables).returncode == 0
+    before = azure_assets(graph)
+    held = [s for s in before if s and s.endswith("/authorization")]
+    assert held, before.keys()
+    proc = load_azure("resources", "containers", "security")  # the role assignments' table is missing
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["status"] == "partial" and set(held) <= set(summary["scopes_suspect"]), summary
+    assert azure_assets(graph) == before
+    assert load_azure("resources", "containers", "security", options=("--allow-empty",)).returncode == 0
+    assert not set(held) & set(azure_assets(graph))
