@@ -20,6 +20,7 @@ import pytest
 from tests.aws_estate import _zip
 from tests.helpers import moto_env, run_cli
 from tests.reliability.faultproxy import FaultProxy
+from tests.reliability.snapshot import assets_by_scope
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 SOURCE = f"aws {ACCOUNT}"
@@ -108,15 +109,7 @@ def start(env, *options: str) -> subprocess.Popen:
 
 
 def assets(graph) -> dict[str, list[str]]:
-    """The account's asset ids per scope, each id once (the check for duplicates)."""
-    rows = graph.read("MATCH (n:Asset {account_id: $a}) RETURN n.scope AS scope, n.id AS id ORDER BY id",
-                      a=ACCOUNT)
-    ids = [row["id"] for row in rows]
-    assert len(ids) == len(set(ids)), "duplicated assets"
-    out: dict[str, list[str]] = {}
-    for row in rows:
-        out.setdefault(row["scope"], []).append(row["id"])
-    return out
+    return assets_by_scope(graph, "n.account_id = $a", a=ACCOUNT)
 
 
 def count(graph, query: str, **params) -> int:

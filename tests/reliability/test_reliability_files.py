@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.helpers import run_cli
+from tests.reliability.snapshot import assets_by_scope
 
 CLUSTER = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
 FULL = FIXTURES / "kubernetes" / "cluster.json"
@@ -70,13 +71,7 @@ def test_two_files_of_one_cluster_share_its_lease(graph, cli_env):
 
 
 def azure_assets(graph) -> dict[str, list[str]]:
-    rows = graph.read("MATCH (n:Asset) WHERE n.provider = 'azure' RETURN n.scope AS scope, n.id AS id ORDER BY id")
-    ids = [r["id"] for r in rows]
-    assert len(ids) == len(set(ids)), "duplicates"
-    out: dict[str, list[str]] = {}
-    for r in rows:
-        out.setdefault(r["scope"], []).append(r["id"])
-    return out
+    return assets_by_scope(graph, "n.provider = 'azure'")
 
 
 def test_an_azure_export_without_a_table_keeps_its_assets_until_allow_empty(graph, cli_env):
