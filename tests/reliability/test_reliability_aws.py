@@ -261,7 +261,7 @@ def test_analyze_waits_for_a_running_load_and_findings_hold(graph, env, aws, bas
     assert first["findings"]["open"] > 0, first
     findings = graph.read("MATCH (f:Finding) RETURN f.id AS id, f.status AS status ORDER BY id")
     aws["proxy"].faults["kms"] = "delay"
-    aws["proxy"].delay = 1.0
+    aws["proxy"].delay = 1.5  # the load holds its lease well past the refused analysis
     proc = start(env)
     assert wait_for_lease(graph, proc)
     refused = run_cli(env, "analyze")
