@@ -104,7 +104,9 @@ def test_reload_cleans_per_kind_and_keeps_unlisted_kinds(graph, tmp_path):
     doc["items"] = [i for i in doc["items"] if i["metadata"]["name"] != "node-agent-x2"]
     (tmp_path / "k.json").write_text(json.dumps(doc))
     summary = load(graph, read_files([tmp_path / "k.json"]), cluster, "second")
-    assert summary.status == "success" and summary.removed["nodes"] == 1
+    # the kind it no longer lists keeps its assets and is reported (--allow-empty would empty it)
+    assert summary.status == "partial" and summary.removed["nodes"] == 1
+    assert summary.scopes_suspect == [cluster.scope("ingresses")]
     names = {r["n"] for r in graph.read("MATCH (p:Pod) RETURN p.name AS n")}
     assert names == {"web-7d9f"}
     assert graph.read("MATCH (i:Ingress)-[:ROUTES_TO]->(s) RETURN s.name AS s") == [{"s": "web"}]

@@ -222,7 +222,8 @@ class Sync:
         try:
             self.lease.renew()  # never clean up on a lease another load has taken over
             allowed = self._guard()
-            self.removed.update(cleanup(self.graph, allowed, self.id, self.rel_types))
+            self.removed.update(cleanup(self.graph, allowed, self.id, self.rel_types,
+                                        kept=self.failed + self.suspect))
         except Exception as exc:
             self._fail(exc)
             raise
@@ -314,8 +315,13 @@ class Scope:
         return True
 
 
-def cleanup(graph: Graph, scopes: list[str], sync_id: str, rel_types: dict[str, set[str]]) -> Counter:
+def cleanup(graph: Graph, scopes: list[str], sync_id: str, rel_types: dict[str, set[str]],
+            kept: list[str] = ()) -> Counter:
     """Delete what earlier syncs wrote under the completed ``scopes`` and this one did not.
+
+    Relationships that touch a node of a ``kept`` scope (failed or suspect: its data stays) stay too:
+    a completed scope could not draw its links to nodes this sync did not see (a service's routes to
+    pods an input lacked), and removing them would cut the kept nodes off.
 
     Relationship types to look at are those written in each scope now or by an earlier sync (kept
     on ``(:ScopeState {id: scope, rel_types})``), so each type costs one index-backed query for all
@@ -332,9 +338,10 @@ def cleanup(graph: Graph, scopes: list[str], sync_id: str, rel_types: dict[str, 
             by_type.setdefault(rel_type, []).append(scope)
     for rel_type, type_scopes in sorted(by_type.items()):
         summary = graph.run_autocommit(
-            f"MATCH ()-[r:`{rel_type}`]->() WHERE r.scope IN $scopes AND r.sync_id <> $sync_id "
+            f"MATCH (a)-[r:`{rel_type}`]->(b) WHERE r.scope IN $scopes AND r.sync_id <> $sync_id "
+            f"AND NOT (coalesce(a.scope, '') IN $kept OR coalesce(b.scope, '') IN $kept) "
             f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
-            scopes=type_scopes, sync_id=sync_id)
+            scopes=type_scopes, sync_id=sync_id, kept=list(kept))
         removed["relationships"] += summary.counters.relationships_deleted
     summary = graph.run_autocommit(
         "MATCH (n:Asset) WHERE n.scope IN $scopes AND n.sync_id <> $sync_id MATCH (n)-[r]-() "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,10 @@ from cloudmap.graph.kinds import aws as k
 from cloudmap.graph.model import NodeKind
 
 GLOBAL = "global"
-BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="cloudmap")
+# Throttling, 5xx answers and dropped connections are retried with backoff, 5 attempts in all unless
+# AWS_MAX_ATTEMPTS says otherwise (botocore reads it, as the AWS CLI does, when the config leaves it out).
+BOTO_CONFIG = Config(retries={"mode": "standard", **({} if os.environ.get("AWS_MAX_ATTEMPTS") else {"max_attempts": 5})},
+                     user_agent_extra="cloudmap")
 
 # Error codes that mean "this service is not enabled / not available here": the scope is skipped
 # with a warning and its earlier data is kept, instead of counting as a failure.

@@ -27,7 +27,11 @@ def known_principals(graph: Graph):
 def write_plan(graph: Graph, plan: Plan, source: str, batch_size: int = 2000, progress=None,
                failed_tables: dict[str, str] | None = None) -> LoadSummary:
     with Sync(graph, provider="azure", source=source, batch_size=batch_size, progress=progress) as sync:
-        plan.write(sync)
+        # every part a subscription of this input held counts as listed: a table that lost all its rows
+        # is refused by the cleanup guard, not ignored
+        subscriptions = {"/".join(name.split("/")[:2]) + "/" for name in plan.covered
+                         if name and name.startswith("azure/") and not name.startswith("azure/tenant/")}
+        plan.write(sync, held=set().union(*(sync.held_scopes(prefix) for prefix in subscriptions)))
         link(sync)
     details: dict = {}
     if plan.skipped_types:

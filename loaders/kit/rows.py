@@ -102,11 +102,13 @@ class Rows:
 
     # -- writing -----------------------------------------------------------------------------------
     def write(self, sync: Sync, scope: str | None = None, failed: dict[str, str] | None = None,
-              order: Iterable[str] = ()) -> None:
+              order: Iterable[str] = (), held: Iterable[str] = ()) -> None:
         """Write every node of every scope, then each scope's relationships (which may cross scopes);
         a scope counts as complete once its relationships are in. ``scope`` names the default scope;
         ``failed`` scopes (the source refused them) are recorded as failed and keep their earlier data.
-        ``order`` lists scope names to write first, in that order."""
+        ``order`` lists scope names to write first, in that order. ``held`` scopes (those that hold
+        assets now, :meth:`Sync.held_scopes`) complete even when this input has nothing for them, so
+        that an input that lost a kind is refused by the cleanup guard rather than silently ignored."""
         def real(name: str | None) -> str | None:
             return scope if name == DEFAULT and scope is not None else name
 
@@ -118,7 +120,7 @@ class Rows:
         failed = failed or {}
         rank = {name: i for i, name in enumerate(order)}
         # The default scope is complete even when empty: the source listed nothing, so nothing is left.
-        listed = {real(n) for n in self.covered} | ({scope} if scope is not None else set())
+        listed = {real(n) for n in self.covered} | ({scope} if scope is not None else set()) | set(held)
         names = sorted(listed - set(failed), key=lambda n: (rank.get(n, len(rank)), n))
         for kind, rows in nodes.get(UNSCOPED, {}).items():
             sync.write_nodes(kind, rows, None)

@@ -39,5 +39,5 @@ class LoadSummary(BaseModel):
         """The machine-readable form the CLI prints: counts of scopes and warnings, details inline."""
         return {"sync_id": self.sync_id, "source": self.source, "status": self.status, "written": self.written,
                 "removed": self.removed, "scopes_completed": len(self.scopes_completed),
-                "scopes_failed": self.scopes_failed, "errors": self.errors, "warnings": self.warning_count,
+                "scopes_failed": self.scopes_failed, "scopes_suspect": self.scopes_suspect, "errors": self.errors, "warnings": self.warning_count,
                 **self.details}

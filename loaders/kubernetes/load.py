@@ -25,9 +25,16 @@ def load(graph: Graph, objs: Objects, cluster: Cluster, source: str, failed: dic
     failed_scopes = {cluster.scope(_SCOPE_OF_KIND[kind]): msg for kind, msg in (failed or {}).items()}
     kw = {"batch_size": batch_size} if batch_size else {}
     with Sync(graph, provider="kubernetes", source=source, progress=progress, **kw) as sync:
-        rows.write(sync, failed=failed_scopes, order=[cluster.scope(name) for name in SCOPES])
+        # every kind the cluster held counts as listed: an input without pods is refused, not ignored
+        rows.write(sync, failed=failed_scopes, order=[cluster.scope(name) for name in SCOPES],
+                   held=sync.held_scopes(cluster.scope("")))
         link(sync)
     return LoadSummary.of(sync, cluster=cluster.id, ignored_kinds=dict(sorted(objs.ignored.items())))
+
+
+def source_of(cluster: Cluster) -> str:
+    """One source (one lease, one line in /health) per cluster, whether read from files or its API."""
+    return f"kubernetes {cluster.key}"
 
 
 def load_files(graph: Graph, files: list[Path], cluster_id: str, batch_size: int | None = None,
@@ -36,8 +43,8 @@ def load_files(graph: Graph, files: list[Path], cluster_id: str, batch_size: int
     from cloudmap.loaders.kubernetes.source import read_files
 
     objs = read_files(files)
-    return load(graph, objs, Cluster.from_id(cluster_id), f"kubernetes files {', '.join(Path(p).name for p in files)}",
-                batch_size=batch_size, progress=progress)
+    cluster = Cluster.from_id(cluster_id)
+    return load(graph, objs, cluster, source_of(cluster), batch_size=batch_size, progress=progress)
 
 
 def load_live(graph: Graph, context: str | None = None, kubeconfig: Path | None = None,
@@ -49,5 +56,5 @@ def load_live(graph: Graph, context: str | None = None, kubeconfig: Path | None 
     objs, failed = live.read()
     cluster = Cluster.from_id(cluster_id or live.endpoint, endpoint=live.endpoint, context=live.context,
                               version=live.version())
-    return load(graph, objs, cluster, f"kubernetes {live.context or live.endpoint}", failed=failed,
+    return load(graph, objs, cluster, source_of(cluster), failed=failed,
                 batch_size=batch_size, progress=progress)

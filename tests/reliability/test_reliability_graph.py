@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,21 @@ def test_health_reports_completed_syncs_per_source_and_running_ones(graph):
     assert [(r["id"], r["lease_live"]) for r in out["running"]] == [(running.id, True)]
     assert out["running"][0]["age_seconds"] >= 0
     json.dumps(out)
+
+
+def test_a_lease_is_renewed_while_held_and_expires_when_nobody_renews_it(graph):
+    """The holder's heartbeat keeps its lease past its TTL; a holder on another host that stopped
+    renewing (the host is gone) blocks only until its lease expires."""
+    with Lease(graph, "sync:test crates", "write", holder="beating", ttl=3):
+        time.sleep(4)
+        with pytest.raises(LeaseHeld, match="test crates is locked by beating"):
+            load(graph, 1)
+    start = datetime.now(UTC)
+    graph.write("CREATE (:Lease {id: 'sync:test crates', mode: 'write', owner: 'gone:1:x', holder: 'silent', "
+                "host: 'gone', pid: 1, heartbeat_at: $now, expires_at: $expires})",
+                now=start, expires=start + timedelta(seconds=2))
+    with pytest.raises(LeaseHeld, match=r"locked by silent \(pid 1 on gone"):
+        load(graph, 1)
+    sync = load(graph, 1, wait=20)
+    assert sync.status == "success" and sync.lease.taken_over == ["silent"]
+    assert datetime.now(UTC) >= start + timedelta(seconds=2)
