@@ -2,7 +2,8 @@
 // title: Credentials in configuration
 // description: 'A resource''s configuration (environment variables, user data, parameters, stack parameters
 //   or outputs, app settings, Terraform state) holds a credential in plain text: anyone who can read that
-//   configuration, and the workload itself, can use it. High when it opens an administrator or classified data.'
+//   configuration, and the workload itself, can use it. High when it opens an administrator or classified data
+//   (a data store holding it, or an identity that can reach it).'
 // severity: medium
 // risk_factors: [credential-exposure]
 // attack: [T1552.001, T1552.005, T1078.004]
@@ -14,7 +15,9 @@ WITH path, h, e, o,
   EXISTS { (o)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
     OR EXISTS { (o)-[:CAN_ASSUME*1..2]->(:Identity)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
     OR EXISTS { (o)-[:CAN_ESCALATE_TO]->(:Identity)-[:CAN_ACCESS {level: 'admin'}]->(:Account) } AS admin,
-  [(o)-[:STORES]->(s:SensitiveInfoType) | s.category] AS categories
+  [(o)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')]
+    + [(o:Identity)-[:CAN_ASSUME*0..2]->(:Identity)-[:CAN_ACCESS]->(:DataStore)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType)
+       | coalesce(s.category, 'other')] AS categories
 RETURN path, h AS entry, o AS target,
   {exposure: 'identity', weaknesses: ['credentials-in-configuration'],
    privilege: CASE WHEN admin THEN 'admin'
