@@ -42,6 +42,11 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
     assert ("CM-IAM-001", "ci-deployer", aws_estate.PROD, "iam:CreatePolicyVersion") in paths, paths
     assert ("CM-IAM-001", "dev-alice", aws_estate.PROD, "iam:PassRole+ec2:RunInstances") in paths, paths
     assert ("CM-LM-005", "bastion", "orders-db", None) in paths, paths
+    # An access key in a Lambda's environment: whoever reads the function's configuration is its user.
+    cred = [f for f in findings if f["rule_id"] == "CM-CRED-003"]
+    assert [(f["entry"]["name"], f["target"]["name"], f["level"]) for f in cred] == [
+        ("card-report", "reports-export", "medium")], cred
+    assert cred[0]["evidence"]["where"] == ["AWS_SECRET_ACCESS_KEY"]
     escalation = [f for f in findings if f["rule_id"] in ("CM-IAM-001", "CM-IAM-002")]
     assert escalation and all(f["evidence"].get("method_id") for f in escalation), escalation  # named by catalogue id
 
