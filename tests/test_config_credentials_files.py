@@ -174,7 +174,7 @@ def loaded(_session_graph, neo4j_env, neo4j_logs, tmp_path_factory):
         assert proc.returncode == 0, proc.stderr + proc.stdout
         outputs.append(proc.stdout + proc.stderr)
     again = cli_json(env, "analyze", "--format", "json")
-    return {"graph": graph, "planted": p, "keys": keys, "first": first, "findings": findings, "again": again,
+    return {"graph": graph, "env": env, "dir": d, "planted": p, "keys": keys, "first": first, "findings": findings, "again": again,
             "logs": neo4j_logs() if neo4j_logs else "",
             "output": "\n".join([*outputs, analysis.stdout, analysis.stderr, table.stdout, table.stderr,
                                  json.dumps(findings)])}
@@ -230,3 +230,16 @@ def test_file_sources_leak_nothing_and_reload_is_stable(loaded):
                    logs=loaded["logs"])
     assert loaded["first"] and _fingerprints(graph) == loaded["first"]
     assert loaded["again"]["findings"]["new"] == 0
+
+
+def test_malformed_config_map_is_one_error_and_the_graph_is_unchanged(loaded):
+    graph, d = loaded["graph"], loaded["dir"]
+    count = "MATCH (n) WITH count(n) AS n OPTIONAL MATCH ()-[r]->() RETURN n, count(r) AS r"
+    before = graph.read(count)
+    bad = d / "bad.json"
+    bad.write_text(json.dumps({"kind": "List", "items": [
+        {"kind": "ConfigMap", "metadata": {"name": "broken", "namespace": "shop"}, "data": "not-an-object"}]}))
+    proc = run_cli(loaded["env"], "load", "kubernetes", "--file", str(bad), "--cluster-id", CLUSTER)
+    assert proc.returncode == 1
+    assert "bad.json: items[0]: field 'data' must be an object" in proc.stderr, proc.stderr
+    assert graph.read(count) == before

@@ -7,7 +7,7 @@ what is found, in the subscription's own ``app-settings`` scope; values are scan
 
 from __future__ import annotations
 
-from cloudmap.loaders.azure.plan import AzureInputError, Plan, Res, handles, scope_name
+from cloudmap.loaders.azure.plan import Plan, Res, handles, scope_name
 from cloudmap.loaders.credentials.detect import scan_settings
 from cloudmap.loaders.credentials.rows import add_credentials
 
@@ -29,8 +29,6 @@ def site_config(plan: Plan, res: Res) -> None:
     if section not in SECTIONS or not site:
         plan.skipped_types[f"{res.type}/{section}"] += 1
         return
-    if not isinstance(res.props, dict):
-        raise AzureInputError("field 'properties' must be an object")
     scope = scope_name(res.sub, SCOPE_PART, res.tenant)
     plan.covered.add(scope)   # an answer without credentials still says the site holds none now
     add_credentials(plan, site, scan_settings(site_settings(section, res.props)), f"app-service-{SECTIONS[section]}",
