@@ -20,6 +20,7 @@ from cloudmap.graph.schema import apply_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+_SERVER_LOGS = pytest.StashKey[Path]()
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +61,27 @@ def neo4j_env(request, tmp_path_factory) -> dict[str, str]:
                          heap="768m", pagecache="256m", data_dir=base.data_dir, neo4j_version=base.neo4j_version,
                          browser_version=base.browser_version, use_docker="no")
     server.start()
+    request.config.stash[_SERVER_LOGS] = server.log_file.parent
     try:
         yield {"NEO4J_URI": server.bolt_uri, "NEO4J_PASSWORD": server.password, "NEO4J_USER": "neo4j",
                "CLOUDMAP_HTTP_PORT": str(server.http_port)}
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_logs(request, neo4j_env):
+    """Reads the text of every log file of the test server the set-up started (neo4j.log, debug.log,
+    console.log, ...); None when the server is not ours (NEO4J_URI, Docker)."""
+    logs = request.config.stash.get(_SERVER_LOGS, None)
+    if logs is None:
+        return None
+
+    def read() -> str:
+        files = sorted(p for p in logs.rglob("*") if p.is_file())
+        assert files, f"no log files in {logs}"
+        return "\n".join(p.read_text(errors="replace") for p in files)
+    return read
 
 
 @pytest.fixture(scope="session")

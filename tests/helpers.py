@@ -83,3 +83,17 @@ def run_cli_on_terminal(env: dict, *args: str, columns: int = 80, timeout: float
         return proc.wait(timeout=30), drawn.decode("utf-8", "replace")
     finally:
         os.close(primary)
+
+
+def graph_text(graph) -> str:
+    """Every node's and relationship's properties as one JSON text, to search for values that must not be there."""
+    rows = graph.read("MATCH (n) RETURN properties(n) AS p UNION ALL MATCH ()-[r]->() RETURN properties(r) AS p")
+    return json.dumps([r["p"] for r in rows], default=str)
+
+
+def assert_nowhere(values, **texts: str) -> None:
+    """No value appears in any of the named texts (the graph, the server logs, the CLI output ...)."""
+    assert values and all(values)
+    for where, text in texts.items():
+        for value in values:
+            assert value not in text, f"a planted value is in the {where}"

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.fixtures.azure import build_exports as est
-from tests.helpers import cli_json, run_cli
+from tests.helpers import assert_nowhere, cli_json, graph_text, run_cli
 
 pytestmark = pytest.mark.neo4j
 
@@ -199,15 +199,27 @@ def test_malformed_export_is_one_error_and_the_graph_is_unchanged(graph, cli_env
 
 
 class ResourceGraphServer(BaseHTTPRequestHandler):
-    """POST /providers/Microsoft.ResourceGraph/resources: the fixture rows by table, PAGE rows a page."""
+    """POST /providers/Microsoft.ResourceGraph/resources: the fixture rows by table, PAGE rows a page;
+    POST <site>/config/<section>/list: ``settings[(site, section)]`` (none by default), or 403 for
+    the (site, section) pairs in ``refused``."""
     PAGE = 7
     tables = {"resources": est.resources, "resourcecontainers": est.containers,
               "authorizationresources": est.authorization, "securityresources": est.security}
     requests: list = []
+    settings: dict = {}
+    refused: set = set()
 
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length)) if length else None
         self.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        if "/config/" in self.path:
+            site, _, rest = self.path.partition("/config/")
+            key = (site, rest.split("/")[0])
+            if key in self.refused:
+                return self._answer(403, {"error": {"code": "AuthorizationFailed", "message": "no list action"}})
+            return self._answer(200, {"id": f"{site}/config/{key[1]}", "name": key[1],
+                                      "properties": self.settings.get(key, {})})
         rows = self.tables[body["query"].split()[0].lower()]()
         start = int((body.get("options") or {}).get("$skipToken") or 0)
         page = rows[start:start + self.PAGE]
@@ -215,8 +227,11 @@ class ResourceGraphServer(BaseHTTPRequestHandler):
                   "data": page}
         if start + self.PAGE < len(rows):
             result["$skipToken"] = str(start + self.PAGE)
+        self._answer(200, result)
+
+    def _answer(self, status: int, result: dict) -> None:
         payload = json.dumps(result).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -228,7 +243,7 @@ class ResourceGraphServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def resource_graph_server():
-    ResourceGraphServer.requests = []
+    ResourceGraphServer.requests, ResourceGraphServer.settings, ResourceGraphServer.refused = [], {}, set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), ResourceGraphServer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -246,9 +261,12 @@ def test_live_resource_graph_with_paging(graph, cli_env, resource_graph_server):
     assert token not in proc.stdout + proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["status"] == "success" and summary["skipped_types"] == {"microsoft.insights/components": 1}
-    assert all(r["path"].startswith("/providers/Microsoft.ResourceGraph/resources?api-version=") for r in requests)
+    graph_requests = [r for r in requests if "/config/" not in r["path"]]
+    assert all(r["path"].startswith("/providers/Microsoft.ResourceGraph/resources?api-version=") for r in graph_requests)
+    assert sorted(r["path"].split("?")[0] for r in requests if "/config/" in r["path"]) == [
+        f"{est.WEB_APP}/config/{s}/list" for s in ("appsettings", "connectionstrings")]
     assert {r["auth"] for r in requests} == {f"Bearer {token}"}
-    resource_pages = [r["body"] for r in requests if r["body"]["query"].startswith("resources ")]
+    resource_pages = [r["body"] for r in graph_requests if r["body"]["query"].startswith("resources ")]
     assert len(resource_pages) == -(-len(est.resources()) // ResourceGraphServer.PAGE) >= 2
     assert [p["options"].get("$skipToken") for p in resource_pages[:2]] == [None, "7"]
     assert all(p["subscriptions"] == [est.SUB] for p in resource_pages)
@@ -260,3 +278,50 @@ def test_live_resource_graph_with_paging(graph, cli_env, resource_graph_server):
 def test_plain_http_endpoint_must_be_loopback(cli_env):
     proc = run_cli({**cli_env, "CLOUDMAP_AZURE_ACCESS_TOKEN": "x"}, "load", "azure", "--endpoint", "http://example.com")
     assert proc.returncode == 1 and "must be an https URL" in proc.stderr
+
+
+def test_live_app_service_settings_become_credential_paths(graph, cli_env, resource_graph_server, neo4j_logs):
+    """The web app's connection string holds the PCI storage account's key (built here); its app
+    settings hold only a Key Vault reference and plain values (the decoy). The Owner who may list the
+    settings, and the app itself, reach the account. A reload where ARM refuses the listing keeps them."""
+    url, requests = resource_graph_server
+    account_key = "".join(("Qm", "Fy" * 30, "==")) + "0aZ" * 2
+    conn = f"DefaultEndpointsProtocol=https;AccountName=stcardholder;AccountKey={account_key};EndpointSuffix=core.windows.net"
+    ResourceGraphServer.settings = {
+        (est.WEB_APP, "connectionstrings"): {"Cards": {"value": conn, "type": "Custom"}},
+        (est.WEB_APP, "appsettings"): {"THEME": "dark", "WEBSITE_RUN_FROM_PACKAGE": "1",
+                                       "STORAGE_KEY": "@Microsoft.KeyVault(SecretUri=https://kv-prod.vault.azure.net/secrets/k)"}}
+    env = {**cli_env, "CLOUDMAP_AZURE_ACCESS_TOKEN": "test-arm-token-not-a-secret"}
+    args = ("load", "azure", "--subscription", est.SUB, "--endpoint", url, "--format", "json")
+    proc = run_cli(env, *args)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert json.loads(proc.stdout)["status"] == "success"
+    analysis = run_cli(env, "analyze", "--format", "json")
+    assert analysis.returncode == 0, analysis.stderr
+    findings = cli_json(env, "findings", "--rule", "CM-CRED-003", "--format", "json")
+    findings = findings["findings"] if isinstance(findings, dict) else findings
+    assert {(f["entry"]["id"], f["target"]["id"], f["level"]) for f in findings} == {
+        (low(est.WEB_APP), low(est.STORAGE), "high")}   # the account holds the PCI container
+    held = one(graph, "MATCH (w {id: $w})-[h:HOLDS_CREDENTIAL]->(c:Credential) "
+                      "RETURN c.kind AS kind, c.account AS account, h.where AS where, h.location AS location, "
+                      "c.fingerprint AS fingerprint", w=low(est.WEB_APP))
+    assert held["kind"] == "azure-storage-key" and held["account"] == "stcardholder"
+    assert held["where"] == ["connection string Cards"] and held["location"] == "app-service-connection-strings"
+    users = {r["s"] for r in graph.read("MATCH (s)-[r:CAN_ACCESS {derived_by: 'config-credentials'}]->({id: $t}) "
+                                        "RETURN s.id AS s", t=low(est.STORAGE))}
+    assert low(est.WEB_APP) in users and any(est.ADMIN_USER in s for s in users), users
+    outputs = proc.stdout + proc.stderr + analysis.stdout + analysis.stderr + json.dumps(findings)
+    assert_nowhere([account_key], graph=graph_text(graph), output=outputs, logs=neo4j_logs() if neo4j_logs else "")
+
+    # ARM refuses the listing now: the load is partial and the site keeps what it held.
+    ResourceGraphServer.refused = {(est.WEB_APP, "connectionstrings")}
+    proc = run_cli(env, *args)
+    assert proc.returncode == 1, proc.stderr + proc.stdout   # partial
+    summary = json.loads(proc.stdout)
+    assert summary["status"] == "partial" and "AppServiceSettings" in summary["tables_failed"], summary
+    assert one(graph, "MATCH ({id: $w})-[:HOLDS_CREDENTIAL]->(c) RETURN c.fingerprint AS f",
+               w=low(est.WEB_APP)) == {"f": held["fingerprint"]}
+    # answered again without the connection string: the holding is gone
+    ResourceGraphServer.refused, ResourceGraphServer.settings = set(), {}
+    assert json.loads(run_cli(env, *args).stdout)["status"] == "success"
+    assert graph.read("MATCH ({id: $w})-[:HOLDS_CREDENTIAL]->() RETURN 1", w=low(est.WEB_APP)) == []

@@ -86,6 +86,11 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
     chained = [f for f in findings if f["rule_id"] == "CM-PATH-001" and f["entry"]["name"] == "reporting-api"
                and f["target"]["name"] == aws_estate.EXPORTS_BUCKET]
     assert [(f["level"], f["hops"]) for f in chained] == [("high", 4)], chained
+    # An access key in a Lambda's environment: whoever reads the function's configuration is its user.
+    cred = [f for f in findings if f["rule_id"] == "CM-CRED-003"]
+    assert [(f["entry"]["name"], f["target"]["name"], f["level"]) for f in cred] == [
+        ("card-report", "reports-export", "medium")], cred
+    assert cred[0]["evidence"]["where"] == ["AWS_SECRET_ACCESS_KEY"]
     escalation = [f for f in findings if f["rule_id"] in ("CM-IAM-001", "CM-IAM-002")]
     assert escalation and all(f["evidence"].get("method_id") for f in escalation), escalation  # named by catalogue id
 

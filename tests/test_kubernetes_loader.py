@@ -16,7 +16,7 @@ from cloudmap.loaders.kubernetes.source import read_files
 from cloudmap.loaders.kubernetes.transform import Cluster
 
 from tests.conftest import FIXTURES
-from tests.helpers import run_cli
+from tests.helpers import assert_nowhere, graph_text, run_cli
 
 K8S = FIXTURES / "kubernetes"
 EKS_ARN = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
@@ -50,7 +50,8 @@ def test_offline_files_through_the_cli(graph, cli_env):
                    str(K8S / "ingresses.json"), "--cluster-id", EKS_ARN, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    assert summary["status"] == "success" and summary["ignored_kinds"] == {"ConfigMap": 1}
+    assert summary["status"] == "success" and summary["ignored_kinds"] == {}
+    assert "KubernetesConfigMap" not in summary["written"]   # its data holds no credential
     assert summary["written"]["KubernetesPod"] == 2 and summary["warnings"] == 0
 
     ns, pod = "/namespaces/shop", "/namespaces/shop/pods/web-7d9f"
@@ -183,7 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         self.server.seen.append((url.path, self.headers.get("Authorization")))
         kinds = {"/api/v1/namespaces": "Namespace", "/api/v1/pods": "Pod", "/api/v1/services": "Service",
-                 "/api/v1/serviceaccounts": "ServiceAccount"}
+                 "/api/v1/serviceaccounts": "ServiceAccount", "/api/v1/configmaps": "ConfigMap"}
         if url.path == "/version":
             return self._send(200, {"gitVersion": "v1.30.2-eks-1"})
         if url.path == "/apis/networking.k8s.io/v1/ingresses":
@@ -221,6 +222,9 @@ def test_live_api_through_kubeconfig(graph, cli_env, tmp_path, api_server):
     endpoint = f"http://127.0.0.1:{api_server.server_address[1]}"
     cloud_nodes(graph, endpoint=endpoint)
     env = {**cli_env, "KUBECONFIG": str(_kubeconfig(tmp_path / "kubeconfig", endpoint))}
+    github = "ghp_" + "".join(("Lv", "3q") * 9)   # planted in a ConfigMap the API lists
+    api_server.lists["ConfigMap"].append({"metadata": {"name": "release", "namespace": "shop"},
+                                          "data": {"GITHUB_TOKEN": github}})
     proc = run_cli(env, "load", "kubernetes", "--format", "json")
     # ingresses are forbidden: that scope fails (its earlier data would be kept), the rest is loaded
     assert proc.returncode == 1, proc.stderr
@@ -241,10 +245,11 @@ def test_live_api_through_kubeconfig(graph, cli_env, tmp_path, api_server):
             ("/namespaces/shop/serviceaccounts/web", "USES_IDENTITY", ROLE_ARN)} <= got
     assert graph.read("MATCH (p:Pod {privileged: true, host_network: true}) RETURN p.name AS n") == [
         {"n": "node-agent-x2"}]
-    # the bearer token never reaches the output or the graph
-    assert TOKEN not in proc.stdout + proc.stderr
-    stored = graph.read("MATCH (n) RETURN properties(n) AS p")
-    assert stored and TOKEN not in json.dumps(stored, default=str)
+    assert graph.read("MATCH (c:KubernetesConfigMap)-[h:HOLDS_CREDENTIAL]->(t:Credential) "
+                      "RETURN c.name AS c, h.where AS where, t.kind AS kind") == [
+        {"c": "release", "where": ["GITHUB_TOKEN"], "kind": "github-token"}]
+    # neither the bearer token nor the planted one reaches the output or the graph
+    assert_nowhere([TOKEN, github], output=proc.stdout + proc.stderr, graph=graph_text(graph))
 
 
 def test_unreachable_api_server_is_one_error(cli_env, tmp_path):

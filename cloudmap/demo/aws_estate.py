@@ -13,6 +13,8 @@ Account ``PROD`` (moto's default account) holds the three seed cases and most of
   ``analytics-reader``, which reads the customer exports (pii);
 * privilege escalation: ``ci-deployer`` (iam:CreatePolicyVersion on its own policy) and ``dev-alice``
   (iam:PassRole + ec2:RunInstances); a public bucket ``acme-public-assets``.
+* credentials in configuration: the ``card-report`` Lambda's environment holds an active access key
+  of ``reports-export``, a user that reads the card data bucket.
 
 Account ``SHARED`` is reached through an assumed role (moto files resources under the account of
 the role's credentials), as a real organisation's member account would be. Both accounts carry
@@ -21,7 +23,9 @@ noise — hundreds of instances, groups, roles and buckets across regions — so
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 
 import boto3
@@ -68,6 +72,7 @@ def _allow(actions: list[str] | str, resources: list[str] | str) -> dict:
 
 
 EC2_TRUST = _policy({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+LAMBDA_TRUST = _policy({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
 
 
 def _account_trust(account: str) -> str:
@@ -111,6 +116,15 @@ class AccountBuilder:
         arn = self.iam.create_policy(PolicyName=name, PolicyDocument=doc)["Policy"]["Arn"]
         self.built.add("policies")
         return arn
+
+    def function(self, name: str, role: str, env: dict[str, str], region: str = PRIMARY_REGION) -> None:
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as z:
+            z.writestr("index.py", "def handler(event, context):\n    return None\n")
+        self.session.client("lambda", region_name=region).create_function(
+            FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
+            Code={"ZipFile": code.getvalue()}, Environment={"Variables": env})
+        self.built.add("functions")
 
     # -- network -----------------------------------------------------------------------------------
     def vpc(self, region: str, name: str, cidr: str, public: bool = True) -> dict:
@@ -259,6 +273,14 @@ def build_prod(b: AccountBuilder, noise: bool = True) -> None:
     # An admin instance profile kept for maintenance: whoever may pass it to a new instance is admin.
     b.role("ops-maintenance", EC2_TRUST, profile=True, managed=[admin])
     b.user("readonly-bob", {"view": _policy(_allow(["ec2:Describe*", "s3:ListAllMyBuckets"], "*"))})
+
+    # Credentials in configuration: a report job was given a user's access key instead of a role.
+    b.user("reports-export", {"read-cardholder-data": _policy(
+        _allow(["s3:GetObject", "s3:ListBucket"], [f"arn:aws:s3:::{CARD_BUCKET}", f"arn:aws:s3:::{CARD_BUCKET}/*"]))})
+    key = b.iam.create_access_key(UserName="reports-export")["AccessKey"]
+    b.function("card-report", b.role("card-report-role", LAMBDA_TRUST), {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+        "REPORT_BUCKET": CARD_BUCKET})
 
     if noise:
         build_noise(b, prefix="prod", instances_per_region=60, roles=40, buckets=40)

@@ -3,7 +3,8 @@
 // short_title: Credentials in configuration
 // description: 'A resource''s configuration (environment variables, user data, parameters, stack parameters
 //   or outputs, app settings, Terraform state) holds a credential in plain text: anyone who can read that
-//   configuration, and the workload itself, can use it. High when it opens an administrator or classified data.'
+//   configuration, and the workload itself, can use it. High when it opens an administrator or classified data
+//   (a data store holding it, or a non-admin identity that can reach it; an admin''s reach counts as admin).'
 // severity: medium
 // risk_factors: [credential-exposure]
 // attack: [T1552.001, T1552.005, T1078.004]
@@ -14,8 +15,11 @@ MATCH path = (h:Asset)-[e:EXPOSES_CREDENTIAL]->(o)
 WITH path, h, e, o,
   EXISTS { (o)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
     OR EXISTS { (o)-[:CAN_ASSUME*1..2]->(:Identity)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
-    OR EXISTS { (o)-[:CAN_ESCALATE_TO]->(:Identity)-[:CAN_ACCESS {level: 'admin'}]->(:Account) } AS admin,
-  [(o)-[:STORES]->(s:SensitiveInfoType) | s.category] AS categories
+    OR EXISTS { (o)-[:CAN_ESCALATE_TO]->(:Identity)-[:CAN_ACCESS {level: 'admin'}]->(:Account) } AS admin
+WITH path, h, e, o, admin,
+  [(o)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')]
+    + CASE WHEN admin THEN [] ELSE [(o:Identity)-[:CAN_ASSUME*0..2]->(:Identity)-[:CAN_ACCESS]->(:DataStore)
+        -[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] END AS categories
 RETURN path, h AS entry, o AS target,
   {exposure: 'identity', weaknesses: ['credentials-in-configuration'],
    privilege: CASE WHEN admin THEN 'admin'

@@ -1,5 +1,7 @@
 """Live input: Azure Resource Graph through ``azure-mgmt-resourcegraph``, one query per table, paged
 with ``$skipToken``. Rows come back in exactly the shape of an export, so both paths share the rest.
+Then each web app's app settings and connection strings through ARM (``.../config/<section>/list``),
+as the rows an export would hold for them.
 
 Credentials: ``DefaultAzureCredential`` (az login, environment, managed identity, ...). When
 ``CLOUDMAP_AZURE_ACCESS_TOKEN`` is set, that pre-issued ARM token is used instead (pipelines that
@@ -12,20 +14,26 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from urllib.parse import urlparse
 
+from cloudmap.loaders.azure.app_settings import SCOPE_PART as APP_SETTINGS
+from cloudmap.loaders.azure.app_settings import SECTIONS
 from cloudmap.loaders.azure.exports import check_row
 from cloudmap.loaders.azure.plan import HANDLERS, AzureInputError, Res, scope_name
 
 TOKEN_ENV = "CLOUDMAP_AZURE_ACCESS_TOKEN"
 PAGE_SIZE = 1000  # the service maximum
+WEB_API_VERSION = "2023-12-01"
+APP_SETTINGS_TABLE = "AppServiceSettings"  # the name a refused listing is reported under
 
 _OTHER_TABLES = {"microsoft.management/managementgroups", "microsoft.resources/subscriptions",
                  "microsoft.resources/subscriptions/resourcegroups", "microsoft.authorization/roledefinitions",
                  "microsoft.authorization/roleassignments", "microsoft.security/assessments",
-                 "microsoft.security/assessments/subassessments"}
+                 "microsoft.security/assessments/subassessments",
+                 "microsoft.web/sites/config"}   # not in Resource Graph: listed per site (site_settings)
 
 
 def table_queries() -> dict[str, str]:
@@ -88,7 +96,7 @@ class Fetched:
 
 
 def fetch(subscriptions: list[str] | None, endpoint: str | None = None, progress=None) -> Fetched:
-    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+    from azure.core.exceptions import HttpResponseError
     from azure.mgmt.resourcegraph import ResourceGraphClient
 
     base_url, https = check_endpoint(endpoint)
@@ -98,22 +106,28 @@ def fetch(subscriptions: list[str] | None, endpoint: str | None = None, progress
     for table, query in table_queries().items():
         if progress:
             progress(f"querying {table}")
-        try:
-            out.rows.extend(_pages(client, table, query, subs, https))
-        except ClientAuthenticationError as exc:
-            raise AzureAccessError(f"Azure credentials were refused or unavailable (az login, AZURE_CLIENT_ID/"
-                                   f"AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or {TOKEN_ENV}): "
-                                   f"{str(exc).splitlines()[0][:300]}") from None
-        except ServiceRequestError as exc:
-            raise AzureAccessError(f"cannot reach Azure Resource Graph at {base_url or 'management.azure.com'} "
-                                   f"(check --endpoint / network): {str(exc)[:200]}") from None
-        except HttpResponseError as exc:  # e.g. 403 on one table: keep that table's previous data
-            out.failed[table] = f"HTTP {exc.status_code}: {(exc.message or '').splitlines()[0][:200]}"
+        with _errors(base_url):
+            try:
+                out.rows.extend(_pages(client, table, query, subs, https))
+            except HttpResponseError as exc:  # e.g. 403 on one table: keep that table's previous data
+                out.failed[table] = f"HTTP {exc.status_code}: {(exc.message or '').splitlines()[0][:200]}"
     if len(out.failed) == len(table_queries()):
         raise AzureAccessError("every Resource Graph query failed: " + "; ".join(f"{t}: {r}" for t, r in out.failed.items()))
     seen = subs or sorted({r.sub for r in out.rows if r.type == "microsoft.resources/subscriptions" and r.sub})
     parts = {"ResourceContainers": "containers", "Resources": "resources", "AuthorizationResources": "authorization",
              "SecurityResources": "security"}
+    if "Resources" in out.failed:   # the web apps are unknown, so are their settings
+        out.failed[APP_SETTINGS_TABLE] = "not listed: the Resources query failed"
+    else:
+        if progress:
+            progress("listing App Service settings")
+        with _errors(base_url):
+            try:
+                out.rows.extend(site_settings(arm_client(base_url), [r for r in out.rows if r.type == "microsoft.web/sites"],
+                                              https))
+                parts[APP_SETTINGS_TABLE] = APP_SETTINGS
+            except HttpResponseError as exc:   # one refused site: every site's settings keep their earlier data
+                out.failed[APP_SETTINGS_TABLE] = f"HTTP {exc.status_code}: {(exc.message or '').splitlines()[0][:200]}"
     for table, part in parts.items():
         if table not in out.failed:
             out.covered.update(scope_name(sub, part) for sub in seen)
@@ -121,6 +135,55 @@ def fetch(subscriptions: list[str] | None, endpoint: str | None = None, progress
         tenants = {r.tenant for r in out.rows if r.type == "microsoft.management/managementgroups" and r.tenant}
         out.covered.update(scope_name(None, "management-groups", t) for t in tenants)
     return out
+
+
+@contextmanager
+def _errors(base_url: str | None):
+    """Credentials refused or Azure unreachable: one AzureAccessError naming what to check."""
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
+    try:
+        yield
+    except ClientAuthenticationError as exc:
+        raise AzureAccessError(f"Azure credentials were refused or unavailable (az login, AZURE_CLIENT_ID/"
+                               f"AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or {TOKEN_ENV}): "
+                               f"{str(exc).splitlines()[0][:300]}") from None
+    except ServiceRequestError as exc:
+        raise AzureAccessError(f"cannot reach Azure Resource Manager at {base_url or 'management.azure.com'} "
+                               f"(check --endpoint / network): {str(exc)[:200]}") from None
+
+
+def arm_client(base_url: str | None):
+    """A Resource Manager client for plain ARM calls, with the same credential and retries as the SDK's."""
+    from azure.core.pipeline import policies
+    from azure.mgmt.core import ARMPipelineClient
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+
+    return ARMPipelineClient(base_url or "https://management.azure.com", policies=[
+        policies.HeadersPolicy(), policies.RetryPolicy(),
+        ARMChallengeAuthenticationPolicy(credential(), "https://management.azure.com/.default")])
+
+
+def site_settings(client, sites: list[Res], https: bool) -> list[Res]:
+    """Each web app's app settings and connection strings (``POST .../config/<section>/list``), as
+    ``microsoft.web/sites/config`` rows; HttpResponseError when ARM refuses one."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+
+    rows = []
+    for site in sites:
+        for section in SECTIONS:
+            path = f"{site.raw['id']}/config/{section}/list?api-version={WEB_API_VERSION}"
+            response = client.send_request(HttpRequest("POST", client.format_url(path)),
+                                           **({} if https else {"enforce_https": False}))
+            if response.status_code != 200:
+                raise HttpResponseError(response=response, message=f"list {section} of {site.id}")
+            body = response.json()
+            if not isinstance(body, dict):
+                raise AzureInputError(f"{section} of {site.id}: the answer is not an object")
+            rows.append(check_row({"id": f"{site.raw['id']}/config/{section}", "type": "microsoft.web/sites/config",
+                                   "subscriptionId": site.sub, "properties": body.get("properties") or {}},
+                                  f"{section} of {site.id}"))
+    return rows
 
 
 def _pages(client, table: str, query: str, subs: list[str], https: bool):

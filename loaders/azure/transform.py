@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from cloudmap.loaders.azure import access, automation, compute, data, defender, network  # noqa: F401 - register handlers
+from cloudmap.loaders.azure import access, app_settings, automation, compute, data, defender, network  # noqa: F401 - register handlers
 from cloudmap.loaders.azure.plan import HANDLERS, AzureInputError, Plan, Res
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cloudmap.loaders.credentials.detect import Detected
+from cloudmap.loaders.kit.rows import DEFAULT
 
 from cloudmap.graph.kinds.credentials import CREDENTIAL, HOLDS_CREDENTIAL
 
@@ -26,10 +27,11 @@ def credential_rows(holder: str, found: Iterable[Detected], location: str, provi
     return list(nodes.values()), list(rels.values())
 
 
-def add_credentials(out, holder: str, found: Iterable[Detected], location: str, provider: str = "aws") -> None:
-    """Add them to a loader's output (anything with ``node(kind, row)`` and ``rel(kind, source, target, **props)``)."""
+def add_credentials(out, holder: str, found: Iterable[Detected], location: str, provider: str = "aws",
+                    scope: str = DEFAULT) -> None:
+    """Add them to a loader's rows (a :class:`~cloudmap.loaders.kit.rows.Rows`), in ``scope``."""
     nodes, rels = credential_rows(holder, found, location, provider)
     for row in nodes:
-        out.node(CREDENTIAL, row)
+        out.node(CREDENTIAL, row, scope)
     for rel in rels:
-        out.rel(HOLDS_CREDENTIAL, rel.pop("source"), rel.pop("target"), **rel)
+        out.rel(HOLDS_CREDENTIAL, rel.pop("source"), rel.pop("target"), scope, **rel)

@@ -13,9 +13,10 @@ from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
 
 # Written in this order; relationships always after every node.
-SCOPES = ("cluster", "namespaces", "serviceaccounts", "pod-identities", "pods", "services", "ingresses")
+SCOPES = ("cluster", "namespaces", "serviceaccounts", "pod-identities", "pods", "services", "ingresses",
+          "configmaps")
 _SCOPE_OF_KIND = {"Namespace": "namespaces", "ServiceAccount": "serviceaccounts", "Pod": "pods",
-                  "Service": "services", "Ingress": "ingresses"}
+                  "Service": "services", "Ingress": "ingresses", "ConfigMap": "configmaps"}
 
 
 def load(graph: Graph, objs: Objects, cluster: Cluster, source: str, failed: dict[str, str] | None = None,

@@ -15,8 +15,9 @@ KINDS = {
     "Service": "/api/v1/services",
     "ServiceAccount": "/api/v1/serviceaccounts",
     "Ingress": "/apis/networking.k8s.io/v1/ingresses",
+    "ConfigMap": "/api/v1/configmaps",   # read for the credentials their data holds
 }
-NAMESPACED = {"Pod", "Service", "ServiceAccount", "Ingress"}
+NAMESPACED = {"Pod", "Service", "ServiceAccount", "Ingress", "ConfigMap"}
 
 
 class KubernetesInputError(ValueError):

@@ -7,8 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from cloudmap.loaders.credentials.rows import add_credentials
 from cloudmap.loaders.kit import Rows
 from cloudmap.loaders.kit.rows import UNSCOPED
+from cloudmap.loaders.kubernetes.credentials import config_map_data, pod_env
 from cloudmap.loaders.kubernetes.images import image_row
 from cloudmap.loaders.kubernetes.objects import KubernetesInputError, Objects
 
@@ -190,6 +192,7 @@ def pods(objs: Objects, cluster: Cluster, sa_automount: dict[str, bool], rows: R
         })
         contains.append({"source": cluster.namespace_id(ns), "target": pid})
         uses.append({"source": pid, "target": sa_id, "via": "service-account"})
+        add_credentials(rows, pid, pod_env(containers, where), "pod-environment", "kubernetes", cluster.scope("pods"))
     scope = cluster.scope("pods")
     rows.extend(k.K8S_POD, nodes, scope)
     rows.extend(CONTAINER_IMAGE, images.values(), UNSCOPED)  # shared with the scanners: never cleaned up here
@@ -288,6 +291,21 @@ def ingresses(objs: Objects, cluster: Cluster, rows: Rows) -> None:
     rows.extend(k.INGRESS_ROUTES_TO_SERVICE, routes, cluster.scope("ingresses"))
 
 
+def config_maps(objs: Objects, cluster: Cluster, rows: Rows) -> None:
+    """ConfigMaps whose data holds a credential (the others are not written)."""
+    scope, nodes, contains = cluster.scope("configmaps"), [], []
+    for cm in objs.by_kind["ConfigMap"]:
+        meta = cm["metadata"]
+        cid = cluster.object_id("configmaps", meta["namespace"], meta["name"])
+        keys, found = config_map_data(cm)
+        if found:
+            nodes.append({**_base(cm, cluster, cid), "keys": keys})
+            contains.append({"source": cluster.namespace_id(meta["namespace"]), "target": cid})
+            add_credentials(rows, cid, found, "configmap", "kubernetes", scope)
+    rows.extend(k.K8S_CONFIG_MAP, nodes, scope)   # listed and empty still covers the scope
+    rows.extend(k.NAMESPACE_CONTAINS_CONFIG_MAP, contains, scope)
+
+
 def service_accounts(objs: Objects, cluster: Cluster, rows: Rows) -> dict[str, bool]:
     nodes, contains, cloud = [], [], []
     automount = {}
@@ -359,4 +377,6 @@ def transform(objs: Objects, cluster: Cluster) -> Rows:
         services(objs, cluster, objs.by_kind["Pod"], rows)
     if "Ingress" in objs.seen:
         ingresses(objs, cluster, rows)
+    if "ConfigMap" in objs.seen:
+        config_maps(objs, cluster, rows)
     return rows

@@ -9,6 +9,7 @@ from cloudmap.loaders.kit import LoadSummary
 from cloudmap.loaders.kit.link import link
 from cloudmap.loaders.terraform import aws, azure, state
 from cloudmap.loaders.terraform.build import Build
+from cloudmap.loaders.terraform.credentials import add_state_credentials
 from cloudmap.loaders.terraform.state import Document
 
 from cloudmap.graph.driver import Graph
@@ -39,13 +40,14 @@ def transform(doc: Document) -> Build:
 
 def load(graph: Graph, doc: Document, scope_name: str, batch_size: int | None = None) -> LoadSummary:
     build = transform(doc)  # input errors surface before anything is written
+    credentials = add_state_credentials(build, doc, scope_name)
     kw = {"batch_size": batch_size} if batch_size else {}
     with Sync(graph, provider="terraform", source=f"terraform {doc.kind} {doc.path.name}", **kw) as sync:
         build.write(sync, f"terraform/{scope_name}")
         link(sync)
     return LoadSummary.of(sync, document=doc.kind, resources=len(doc.resources),
                           planned=sum(1 for kind in build.nodes for r in build.rows_of(kind) if r.get("planned")),
-                          unknown_types=dict(sorted(Counter(build.unknown).items())))
+                          unknown_types=dict(sorted(Counter(build.unknown).items())), credentials=credentials)
 
 
 def load_file(graph: Graph, path: Path, workspace: str | None = None, batch_size: int | None = None) -> LoadSummary:

@@ -25,7 +25,9 @@ def azure(
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Load management groups, subscriptions, resource groups, network, compute, data, RBAC and Defender
-    vulnerabilities from the Resources, ResourceContainers, AuthorizationResources and SecurityResources tables.
+    vulnerabilities from the Resources, ResourceContainers, AuthorizationResources and SecurityResources tables,
+    then each web app's app settings and connection strings (POST .../config/appsettings/list; an export holds
+    them as rows of type Microsoft.Web/sites/config), scanned for credentials whose values are never stored.
 
     Credentials: DefaultAzureCredential (az login, environment, managed identity); CLOUDMAP_AZURE_ACCESS_TOKEN,
     when set, is a pre-issued Resource Manager token used instead.

@@ -28,9 +28,11 @@ def kubernetes(
     fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
     """Load namespaces, pods (images, privileges), services, ingresses and service accounts (IRSA, EKS Pod
-    Identity, AKS workload identity). Files may also hold `aws eks describe-pod-identity-association` output.
+    Identity, AKS workload identity). Pod env values and ConfigMap data are scanned for credentials (only
+    their kind, place and fingerprint are kept). Files may also hold `aws eks describe-pod-identity-association`
+    output.
 
-    Example: kubectl get ns,pods,svc,ingress,sa -A -o json > k8s.json &&
+    Example: kubectl get ns,pods,svc,ingress,sa,configmaps -A -o json > k8s.json &&
     cloudmap load kubernetes --file k8s.json --cluster-id arn:aws:eks:eu-west-1:123456789012:cluster/prod
     """
     if files and not cluster_id:

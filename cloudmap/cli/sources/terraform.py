@@ -23,7 +23,8 @@ def terraform(
 ) -> None:
     """Load a Terraform state or plan: AWS and Azure resources on the same nodes as the live loaders
     (same ids), marked source=terraform; what a plan creates is planned=true (id terraform:<address> until
-    apply). Resource types without a mapping are counted in the summary.
+    apply). Resource types without a mapping are counted in the summary. Every resource's attributes are
+    scanned for credentials (the summary's `credentials`); only their kind, place and fingerprint are kept.
 
     Example: terraform show -json > tf.json && cloudmap load terraform tf.json
     """

@@ -3,7 +3,8 @@
 A ``Credential`` is one secret value, known only by its keyed fingerprint (id ``credential:<fingerprint>``):
 the same secret in two places is one node. Its holders point at it with ``HOLDS_CREDENTIAL`` (where it
 was found); the engine resolves what it opens into ``EXPOSES_CREDENTIAL``. Ids of AWS configuration
-holders: SSM parameters and Elastic Beanstalk environments by ARN."""
+holders: SSM parameters and Elastic Beanstalk environments by ARN; a Terraform document by its scope
+(``terraform-state:<scope>``)."""
 
 from cloudmap.graph.model import node_kind, rel_kind
 
@@ -31,3 +32,6 @@ BEANSTALK_ENVIRONMENT = node_kind("AWSBeanstalkEnvironment", ("Workload",), (
     ("application", "str"), ("status", "str"), ("health", "str"), ("cname", "str"), ("endpoint_url", "str"),
     ("solution_stack", "str"),
 ), "An Elastic Beanstalk environment.")
+TERRAFORM_STATE = node_kind("TerraformState", ("ConfigurationItem",), (
+    ("document", "str", "state or plan"), ("path", "str", "the file name it was read from"),
+), "A Terraform state or plan whose resource attributes hold credentials (id terraform-state:<scope>).")

@@ -1,9 +1,10 @@
-"""Kubernetes: clusters, namespaces, pods, services, ingresses and service accounts.
+"""Kubernetes: clusters, namespaces, pods, services, ingresses, service accounts and the ConfigMaps
+that hold credentials.
 
 Ids are synthetic and follow the API paths, prefixed by the cluster key (the ``--cluster-id`` given,
 else the API server URL): ``kubernetes:<cluster>`` for the cluster,
 ``kubernetes:<cluster>/namespaces/<ns>`` for a namespace and
-``kubernetes:<cluster>/namespaces/<ns>/<pods|services|ingresses|serviceaccounts>/<name>`` for the rest,
+``kubernetes:<cluster>/namespaces/<ns>/<pods|services|ingresses|serviceaccounts|configmaps>/<name>`` for the rest,
 so an object keeps its id across restarts (uids change when it is recreated).
 """
 
@@ -80,6 +81,13 @@ K8S_SERVICE_ACCOUNT = node_kind(
 _VIA = (("via", "str", "how the identity is obtained"),)
 
 CLUSTER_CONTAINS_NAMESPACE = rel_kind("CONTAINS", K8S_CLUSTER, K8S_NAMESPACE, description="A cluster holds a namespace.")
+K8S_CONFIG_MAP = node_kind(
+    "KubernetesConfigMap", ("ConfigurationItem", "ConfigMap"),
+    properties=_NS + (("keys", "list[str]", "data keys (never their values)"),),
+    description="A ConfigMap whose data holds a credential (only those are written).")
+
+NAMESPACE_CONTAINS_CONFIG_MAP = rel_kind("CONTAINS", K8S_NAMESPACE, K8S_CONFIG_MAP,
+                                         description="A namespace holds a ConfigMap.")
 NAMESPACE_CONTAINS_POD = rel_kind("CONTAINS", K8S_NAMESPACE, K8S_POD, description="A namespace holds a pod.")
 NAMESPACE_CONTAINS_SERVICE = rel_kind("CONTAINS", K8S_NAMESPACE, K8S_SERVICE,
                                       description="A namespace holds a service.")
