@@ -147,11 +147,13 @@ def chain(graph: Graph, entry: str, target: str, internet: bool = False, max_hop
 
 
 def chain_types(graph: Graph, entry: str, target: str, internet: bool = False, max_hops: int = 8) -> list[str]:
-    """The relationship types of that shortest chain, in order."""
+    """The relationship types of that shortest chain, in order (an assumption the escalation step
+    repeats as CAN_ESCALATE_TO {method: 'sts:AssumeRole'} reads as CAN_ASSUME)."""
     start = "(:Internet)-[:CAN_REACH]->(e {id: $entry})" if internet else "(e {id: $entry})"
     rows = graph.read(f"""
         MATCH p = SHORTEST 1 {start}(()-[:{MOVES}]->()){{0,{max_hops}}}(i)-[:{LAST}]->(t {{id: $target}})
-        RETURN [r IN relationships(p) | type(r)] AS types""", entry=entry, target=target)
+        RETURN [r IN relationships(p) | CASE WHEN type(r) = 'CAN_ESCALATE_TO' AND r.method = 'sts:AssumeRole'
+                                             THEN 'CAN_ASSUME' ELSE type(r) END] AS types""", entry=entry, target=target)
     return rows[0]["types"] if rows else []
 
 
