@@ -136,6 +136,14 @@ def assert_no_finding(graph: Graph, entry: str, target: str) -> None:
     assert f is None, f"decoy {entry} -> {target} got {f['rule_id']} {f['level']}"
 
 
+def assert_decoy(graph: Graph, entry: str, target: str, below: str | None) -> None:
+    """A decoy gets no finding (``below`` None), or one below ``below``."""
+    if below is None:
+        assert_no_finding(graph, entry, target)
+    else:
+        assert_no_finding_or_lower(graph, entry, target, below)
+
+
 def chain(graph: Graph, entry: str, target: str, internet: bool = False, max_hops: int = 8) -> int | None:
     """Hops of the shortest chain of derived moves from ``entry`` (from the Internet through it, counting
     the CAN_REACH hop, when ``internet``) to ``target``; None when the engine derives none."""

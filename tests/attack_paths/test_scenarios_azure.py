@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.attack_paths.scenario import chain, chain_types, finish
+from tests.attack_paths.scenario import assert_finding, assert_no_finding, chain, chain_types, finish
 from tests.conftest import wipe
 from tests.fixtures.azure import build_exports as az
 from tests.fixtures.entra import build_exports as entra
@@ -167,3 +167,21 @@ def test_service_principal_with_secret_writes_role_assignments_to_owner(estate):
         ids=[ids["release"], ids["release-old"]])}
     assert valid == {ids["release"]: 1, ids["release-old"]: 0}   # decoy: the same grant, its secret expired
     assert chain(graph, ids["release-rg"], ids["subscription"]) is None
+
+
+# (entry, target, level, hops, [decoy (entry, target)])
+FINDINGS = {
+    "vm-identity-container": ("vm-data", "container", "high", 3, [("vm-data-b", "container")]),
+    "vm-identity-owner": ("vm-ops", "subscription", "high", 3, [("vm-ops-b", "subscription")]),
+    "service-principal-owner": ("release", "subscription", "high", 1,
+                                [("release-old", "subscription"), ("release-rg", "subscription")]),
+}
+
+
+@pytest.mark.parametrize("scenario", list(FINDINGS))
+def test_finding(estate, scenario):
+    graph, ids = estate
+    entry, target, level, hops, decoys = FINDINGS[scenario]
+    assert_finding(graph, ids[entry], ids[target], level, hops)
+    for d_entry, d_target in decoys:
+        assert_no_finding(graph, ids[d_entry], ids[d_target])

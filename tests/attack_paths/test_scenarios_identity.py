@@ -11,6 +11,8 @@ import pytest
 
 from tests.attack_paths.scenario import (
     allow,
+    assert_finding,
+    assert_no_finding,
     aws_estate,
     chain,
     chain_types,
@@ -240,3 +242,27 @@ def test_snapshot_restore_and_password_reset_reads_snapshot_data(estate):
     assert graph.read("MATCH ({id: $s})-[:STORES]->(t) RETURN t.category AS c", s=ids["orders-snap"]) == [{"c": "pii"}]
     assert chain(graph, ids["dba"], ids["orders-snap"]) == 1
     assert chain(graph, ids["dba-b"], ids["orders-snap"]) is None
+
+
+# -- the analysis reports each chain once, at its level; its decoys get none ------------------------
+
+# (entry, target, level, hops, [decoy (entry, target)])
+FINDINGS = {
+    "passrole-lambda-admin": ("ci-bot", "account", "high", 3, [("ci-bot-old", "account"), ("ci-bot-capped", "account")]),
+    "create-policy-version": ("dev", "account", "high", 1, [("dev-b", "account")]),
+    "add-user-to-admin-group": ("helpdesk", "account", "high", 2, [("helpdesk-b", "account")]),
+    "two-role-chain-secret": ("auditor", "prod/db-creds", "high", 3, [("auditor", "prod/db-creds-2")]),
+    "group-policy-data": ("analyst", "pii-analyst", "high", 1, [("analyst-b", "pii-analyst")]),
+    "kms-key-policy": ("crypto", "payments-key", "high", 1, [("crypto", "vault-key")]),
+    "ecs-exec-task-role": ("ops", "cards-ecs", "high", 2, [("ops-b", "cards-ecs")]),
+    "snapshot-restore": ("dba", "orders-snap", "high", 1, [("dba-b", "orders-snap")]),
+}
+
+
+@pytest.mark.parametrize("scenario", list(FINDINGS))
+def test_finding(estate, scenario):
+    graph, ids = estate
+    entry, target, level, hops, decoys = FINDINGS[scenario]
+    assert_finding(graph, ids[entry], ids[target], level, hops)
+    for d_entry, d_target in decoys:
+        assert_no_finding(graph, ids[d_entry], ids[d_target])

@@ -11,6 +11,8 @@ import pytest
 
 from tests.attack_paths.scenario import (
     allow,
+    assert_decoy,
+    assert_finding,
     aws_estate,
     chain,
     chain_types,
@@ -129,6 +131,10 @@ def build(session) -> dict:
     role("reports-role", reads(bucket("pii-reports", "pii")))
     role("reports-c-role", reads(bucket("pii-reports-c", "pii")))
     role("cve-role", reads(bucket("cards-cve", "pci")))
+    role("jewel-role", reads(bucket("ledger-archive")))
+    role("jewel-b-role", reads(bucket("ledger-archive-b")))
+    for name, criticality in (("ledger-archive", "critical"), ("ledger-archive-b", "low")):   # decoy: not a jewel
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(criticality=criticality)})
     role("bp-role")
     role("bp-b-role")
     bucket("pii-bp", "pii")
@@ -165,6 +171,8 @@ def build(session) -> dict:
     instance("reports-c", "vpc-c", [reports_c_sg], "reports-c-role", public=False)  # decoy: across the rejected peering
     instance("web-cve", "public-a", [web_open], "cve-role", imds_v1=False)
     instance("web-nocve", "public-d", [web_open_d], "cve-role", imds_v1=False)         # decoy: no vulnerability
+    instance("web-jewel", "public-a", [web_open], "jewel-role")
+    instance("web-jewel-b", "public-d", [web_open_d], "jewel-b-role")
     instance("web-bp", "public-a", [web_open], "bp-role")
     instance("web-bp-b", "public-d", [web_open_d], "bp-b-role")                        # decoy: not named by the bucket
 
@@ -290,3 +298,44 @@ def test_bucket_policy_grants_the_instance_role(estate):
     graph, ids = estate
     assert chain(graph, ids["web-bp"], ids["pii-bp"], internet=True) == 3
     assert chain(graph, ids["web-bp-b"], ids["pii-bp"], internet=True) is None
+
+
+def test_crown_jewel_bucket_without_classification(estate):
+    graph, ids = estate
+    assert chain(graph, ids["web-jewel"], ids["ledger-archive"], internet=True) == 3
+    jewels = graph.read("MATCH (b:Bucket) WHERE b.id IN $ids RETURN b.id AS id, b.critical AS c",
+                        ids=[ids["ledger-archive"], ids["ledger-archive-b"]])
+    assert {r["id"]: r["c"] for r in jewels} == {ids["ledger-archive"]: True, ids["ledger-archive-b"]: None}
+
+
+# -- the analysis reports each chain once, at its level; its decoy gets none or a lower one -----------
+
+# (entry, target, level, hops, [(decoy entry, decoy target, the level it must stay below, or None: no finding)])
+FINDINGS = {
+    "imds-v1-role-pci": ("web-imds", "cards-imds", "high", 3, [("web-imds-v2", "cards-imds", "high")]),
+    "assume-chain": ("app-chain", "pii-chain", "high", 4, [("app-chain-b", "pii-chain", None)]),
+    "sg-reference-database": ("bastion", "customers-db", "high", 2, [("bastion-b", "ledger-db", None)]),
+    "ssm-peered-vpc": ("jump", "pii-analytics", "high", 4, [("jump-b", "pii-analytics", None)]),
+    "alb-target": ("shop", "cards-shop", "high", 3, [("shop-b", "cards-shop", None)]),
+    "peering-lateral": ("edge", "pii-reports", "high", 4, [("edge-c", "pii-reports-c", None)]),
+    "function-url-secret": ("public-api", "prod/payments", "high", 3, [("private-api", "prod/payments", None)]),
+    "imds-v2-rce-cve": ("web-cve", "cards-cve", "critical", 3, [("web-nocve", "cards-cve", "high")]),
+    "bucket-policy": ("web-bp", "pii-bp", "high", 3, [("web-bp-b", "pii-bp", None)]),
+    "crown-jewel": ("web-jewel", "ledger-archive", "critical", 3, [("web-jewel-b", "ledger-archive-b", None)]),
+}
+
+
+@pytest.mark.parametrize("scenario", list(FINDINGS))
+def test_finding(estate, scenario):
+    graph, ids = estate
+    entry, target, level, hops, decoys = FINDINGS[scenario]
+    assert_finding(graph, ids[entry], ids[target], level, hops)
+    for d_entry, d_target, below in decoys:
+        assert_decoy(graph, ids[d_entry], ids[d_target], below)
+
+
+def test_imds_v2_decoy_is_assumed_compromise(estate):
+    """The same exposed instance and role with IMDSv2 required: compromise must be assumed (medium)."""
+    graph, ids = estate
+    assert_finding(graph, ids["web-imds-v2"], ids["cards-imds"], "medium", 3)
+    assert_finding(graph, ids["web-nocve"], ids["cards-cve"], "medium", 3)
