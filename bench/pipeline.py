@@ -9,6 +9,10 @@ every rule and writes findings (`run_analysis(derive=False)`, so rules are timed
 Prints one JSON line per size, then the fitted growth exponent per stage (time ~ n^k: k close to 1
 is linear; n log n shows as about 1.1 over these sizes).
 
+With ``--compare-rules`` each size also evaluates (runs and scores, without writing) the template
+rules alone and the whole rule set with the generic path rules, back to back on the same graph, and
+reports ``rules_new_over_old`` with the ``PROFILE`` (rows, db hits) of each generic rule.
+
 With ``--baseline-ref`` each size also times the identity derivation (authenticate-as, access,
 assume, escalation) of the engine as it was at that revision and of the current one, back to back on
 the same graph after the full derive, and reports ``identity_new_over_old``.
@@ -63,7 +67,38 @@ def identity_ratio(graph, baseline_ref: str) -> dict:
             "identity_new_over_old": round(new_s / old_s, 2) if old_s else None, "baseline_ref": baseline_ref}
 
 
-def run(sizes: list[int], batch: int, baseline_ref: str | None = None) -> list[dict]:
+def profile(graph, rule) -> dict:
+    """Rows, db hits and time of one rule under PROFILE (the plan's totals)."""
+    def hits(plan) -> int:
+        return plan.get("dbHits", 0) + sum(hits(c) for c in plan.get("children", []))
+    t0 = time.perf_counter()
+    with graph.session(notifications_min_severity="OFF") as session:
+        result = session.run("PROFILE " + rule.query, rule.params)
+        rows = sum(1 for _ in result)
+        plan = result.consume().profile or {}
+    return {"rows": rows, "db_hits": hits(plan), "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def rules_ratio(graph) -> dict:
+    """The template rules alone, then every rule (the generic path rules too), evaluated on one graph."""
+    from cloudmap.findings.analysis import evaluate
+    from cloudmap.rules import load_rules
+
+    rules, _ = load_rules()
+    old = [r for r in rules if not r.generic]
+    t0 = time.perf_counter()
+    old_rows = evaluate(graph, old)[0]
+    old_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    new_rows = evaluate(graph, rules)[0]
+    new_s = time.perf_counter() - t0
+    return {"rules_old_s": round(old_s, 1), "rules_new_s": round(new_s, 1),
+            "rules_new_over_old": round(new_s / old_s, 2) if old_s else None,
+            "findings_old": len(old_rows), "findings_new": len(new_rows),
+            "profiles": {r.id: profile(graph, r) for r in rules if r.generic}}
+
+
+def run(sizes: list[int], batch: int, baseline_ref: str | None = None, compare_rules: bool = False) -> list[dict]:
     out = []
     with bench_server() as (cfg, server):
         graph = connect(cfg)
@@ -90,6 +125,8 @@ def run(sizes: list[int], batch: int, baseline_ref: str | None = None) -> list[d
                    "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}
             if baseline_ref:
                 rec.update(identity_ratio(graph, baseline_ref))
+            if compare_rules:
+                rec.update(rules_ratio(graph))
             print(json.dumps(rec), flush=True)
             out.append(rec)
         graph.close()
@@ -114,8 +151,10 @@ def main() -> None:
     ap.add_argument("--assets", type=int, nargs="+", default=[1000, 10_000, 100_000])
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--baseline-ref", help="also time the identity derivation of the engine at this git revision")
+    ap.add_argument("--compare-rules", action="store_true",
+                    help="also time the template rules alone against all rules with the generic path rules")
     args = ap.parse_args()
-    run(args.assets, args.batch, args.baseline_ref)
+    run(args.assets, args.batch, args.baseline_ref, args.compare_rules)
 
 
 if __name__ == "__main__":

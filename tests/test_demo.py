@@ -42,6 +42,10 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
     assert ("CM-IAM-001", "ci-deployer", aws_estate.PROD, "iam:CreatePolicyVersion") in paths, paths
     assert ("CM-IAM-001", "dev-alice", aws_estate.PROD, "iam:PassRole+ec2:RunInstances") in paths, paths
     assert ("CM-LM-005", "bastion", "orders-db", None) in paths, paths
+    # A chained path no template covers: internet -> reporting-api (IMDSv1) -> its role -> analytics role -> pii.
+    chained = [f for f in findings if f["rule_id"] == "CM-PATH-001" and f["entry"]["name"] == "reporting-api"
+               and f["target"]["name"] == aws_estate.EXPORTS_BUCKET]
+    assert [(f["level"], f["hops"]) for f in chained] == [("high", 4)], chained
     escalation = [f for f in findings if f["rule_id"] in ("CM-IAM-001", "CM-IAM-002")]
     assert escalation and all(f["evidence"].get("method_id") for f in escalation), escalation  # named by catalogue id
 

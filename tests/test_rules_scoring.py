@@ -61,3 +61,59 @@ def test_score_is_bounded_and_levels_follow_thresholds():
     assert next(f for f in long_path["factors"] if f["factor"] == "path_length")["contribution"] == -1.0
     assert score({}, "low", 0)["score"] == 0.2
     assert [level_for(s) for s in (9.0, 8.99, 7.0, 4.0, 3.9)] == ["critical", "high", "high", "medium", "low"]
+
+
+# The attack-path rubric of docs/scoring.md, row by row: (evidence, hops, level).
+RUBRIC = [
+    ({"exposure": "internet", "weaknesses": ["imds-v1"], "privilege": "read", "sensitivity": ["pci"],
+      "target_class": "data"}, 3, "high"),
+    ({"exposure": "internet", "max_cvss": 7.5, "vulnerabilities": ["CVE-1"], "privilege": "read",
+      "sensitivity": ["pii"], "target_class": "data"}, 6, "high"),
+    ({"exposure": "internet", "max_cvss": 9.8, "kev": True, "vulnerabilities": ["CVE-1"], "privilege": "read",
+      "sensitivity": ["pci"], "target_class": "data"}, 3, "critical"),
+    ({"exposure": "internet", "weaknesses": ["management-port"], "privilege": "read", "critical": True,
+      "target_class": "crown-jewel"}, 4, "critical"),
+    ({"exposure": "internet", "privilege": "read", "sensitivity": ["pci"], "target_class": "data"}, 3, "medium"),
+    ({"exposure": "internet", "privilege": "admin", "target_class": "admin"}, 3, "high"),
+    ({"exposure": "internet", "weaknesses": ["no-auth"], "rce": True, "vulnerabilities": ["CVE-2"],
+      "privilege": "admin", "target_class": "admin"}, 5, "critical"),
+    ({"exposure": "identity", "privilege": "admin", "target_class": "admin"}, 1, "high"),
+    ({"exposure": "identity", "privilege": "admin", "target_class": "admin"}, 8, "high"),
+    ({"exposure": "identity", "privilege": "read", "sensitivity": ["pii"], "target_class": "data"}, 2, "medium"),
+    ({"exposure": "internal", "privilege": "read", "sensitivity": ["pci"], "target_class": "data"}, 3, "low"),
+]
+
+
+@pytest.mark.parametrize(("evidence", "hops", "level"), RUBRIC)
+def test_attack_path_rubric(evidence, hops, level):
+    scored = score(evidence, "high", hops)
+    assert scored["level"] == level, scored["factors"]
+    assert level_for(scored["score"]) == level          # the score sits inside the level's band
+    assert scored["factors"][-1]["factor"] == "rubric"
+
+
+def test_template_evidence_keeps_factor_levels():
+    """Without a target class (template rules) no rubric applies: the seed levels come from the factors."""
+    assert not any(f["factor"] == "rubric" for f in score({**SEED_VULN, "exposure": "internet"}, "medium", 1)["factors"])
+
+
+def test_evidence_of_the_wrong_shape_is_refused():
+    from cloudmap.rules.evidence import validate
+    with pytest.raises(ValueError, match="exposure"):
+        validate({"exposure": "everywhere"})
+    with pytest.raises(ValueError, match="unknown weakness"):
+        validate({"weaknesses": ["imdsv1"]})
+    with pytest.raises(ValueError, match="exposre"):
+        validate({"exposre": "internet"})
+
+
+def test_rules_check_names_the_line_of_an_unknown_evidence_key(tmp_path):
+    from cloudmap.rules.runner import check_evidence_keys
+    path = tmp_path / "CM-X-001.cypher"
+    path.write_text("// id: CM-X-001\n// title: t\n// description: d\n// severity: low\n// risk_factors: []\n"
+                    "// remediation: r\nMATCH (n:Asset)\nRETURN n AS path, n AS entry, n AS target,\n"
+                    "  {exposure: 'internet',\n   exposre: 'internet'} AS evidence\n")
+    rule = parse_rule(path)
+    problem = check_evidence_keys(rule)
+    assert problem is not None and (problem.file, problem.line) == (str(path), 10)
+    assert "exposre" in problem.message

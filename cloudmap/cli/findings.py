@@ -32,6 +32,19 @@ def all_findings(graph, limit: int, **filters) -> list[dict]:
             return out
 
 
+def show_finding(graph, finding_id: str, fmt) -> None:
+    """One finding: its hops as numbered steps (table format) or the whole JSON."""
+    from cloudmap.findings.explain import as_text
+
+    item = get_finding(graph, finding_id)
+    if item is None:
+        fail(f"no finding {finding_id!r}")
+    if fmt == ExportFormat.table:
+        typer.echo(as_text(item))
+    else:
+        print_json(item)
+
+
 def findings(
     level: str = typer.Option(None, "--level", help="only this level: critical, high, medium or low"),
     rule: str = typer.Option(None, "--rule", help="only this rule id, e.g. CM-VM-003"),
@@ -56,10 +69,7 @@ def findings(
     filters = {"level": level, "rule": rule, "status": status, "account": account, "asset": asset, "risk_factor": risk_factor}
     with open_graph() as graph:
         if finding_id:
-            item = get_finding(graph, finding_id)
-            if item is None:
-                fail(f"no finding {finding_id!r}")
-            print_json(item)
+            show_finding(graph, finding_id, fmt)
             return
         try:
             items = all_findings(graph, limit, sort=sort, **filters)

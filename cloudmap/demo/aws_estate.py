@@ -9,6 +9,8 @@ Account ``PROD`` (moto's default account) holds the three seed cases and most of
 * LOW    ``batch-worker``: private subnet, no public IP, vulnerable OS packages (OpenSSL, curl; not in
   KEV), reachable only from its own subnet, no sensitive access.
 * lateral movement: the exposed ``bastion`` whose group is allowed into the private ``orders-db``;
+* a chained path: the exposed ``reporting-api`` (IMDSv1) runs as a role that may assume
+  ``analytics-reader``, which reads the customer exports (pii);
 * privilege escalation: ``ci-deployer`` (iam:CreatePolicyVersion on its own policy) and ``dev-alice``
   (iam:PassRole + ec2:RunInstances); a public bucket ``acme-public-assets``.
 
@@ -34,6 +36,7 @@ NOISE_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 
 CARD_BUCKET = "acme-payments-cardholder-data"
 PUBLIC_BUCKET = "acme-public-assets"
+EXPORTS_BUCKET = "acme-customer-exports"
 AMI = "ami-0123456789abcdef0"
 
 
@@ -213,6 +216,17 @@ def build_prod(b: AccountBuilder, noise: bool = True) -> None:
                 tags={"env": "prod", "app": "batch"})
     b.instances(r, "bastion", net["public"], [bastion_sg], profile="bastion-role", public_ip=True,
                 tags={"env": "prod", "app": "ops"})
+
+    # A chained path: the exposed reporting API (IMDSv1) runs as a role that may assume the analytics role,
+    # which reads the customer exports.
+    b.role("reporting-api-role", EC2_TRUST, profile=True, inline={"assume-analytics": _policy(
+        _allow("sts:AssumeRole", f"arn:aws:iam::{PROD}:role/analytics-reader"))})
+    b.role("analytics-reader", _policy({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                        "Principal": {"AWS": f"arn:aws:iam::{PROD}:role/reporting-api-role"}}),
+           inline={"read-exports": _policy(_allow(["s3:GetObject"], f"arn:aws:s3:::{EXPORTS_BUCKET}/*"))})
+    b.instances(r, "reporting-api", net["public"], [blog_sg], profile="reporting-api-role", public_ip=True,
+                tags={"env": "prod", "app": "reporting"})
+    b.bucket(EXPORTS_BUCKET, tags={"env": "prod", "data-classification": "pii"})
 
     rds = b.session.client("rds", region_name=r)
     rds.create_db_subnet_group(DBSubnetGroupName="orders-db-subnets", DBSubnetGroupDescription="private",

@@ -16,6 +16,18 @@ from cloudmap.graph.kinds import derived
 
 DERIVATION = "network-exposure"
 REL = derived.INTERNET_REACH
+MANAGEMENT_PORTS = (22, 23, 3389, 5985, 5986)   # SSH, telnet, RDP, WinRM
+
+# Facts of each exposed asset that make it exploitable without a known vulnerability.
+_ENTRY_FACTS = """
+UNWIND $ids AS id
+MATCH (a:Asset {id: id})
+RETURN a.id AS id,
+       coalesce(a.imds_v1_enabled, false) AND EXISTS { (:InstanceProfile)-[:ATTACHED_TO]->(a) } AS imds_v1,
+       coalesce(a.password_auth, false) AS password_auth, a:Database AS database,
+       coalesce(a.url_auth_type = 'NONE' OR a.public = true, false) AS no_auth,
+       EXISTS { (a)-[:HOLDS_CREDENTIAL]->(:Credential) } AS credentials
+"""
 
 
 def _from_internet(ips: list[str]):
@@ -135,6 +147,36 @@ def kubernetes(graph: Graph) -> Iterator[dict]:
         yield _edge(row["pod"], verdict, row["via"])
 
 
+def opens_port(ports: list[str], wanted: tuple[int, ...]) -> bool:
+    """Whether port specs such as "22", "0-65535" or "*" include any of ``wanted``."""
+    for spec in ports or []:
+        if spec == "*":
+            return True
+        low, _, high = spec.partition("-")
+        if low.isdigit() and any(int(low) <= p <= int(high or low) for p in wanted if (high or low).isdigit()):
+            return True
+    return False
+
+
+def with_weaknesses(graph: Graph, rows: list[dict]) -> list[dict]:
+    """Each edge with the weaknesses of its target that an attacker on the internet can use."""
+    facts = {}
+    ids = sorted({r["target"] for r in rows})
+    for start in range(0, len(ids), 5000):
+        facts.update({f["id"]: f for f in graph.read(_ENTRY_FACTS, ids=ids[start:start + 5000])})
+    for row in rows:
+        f = facts.get(row["target"])
+        if not f:
+            continue
+        management = opens_port(row["ports"], MANAGEMENT_PORTS)
+        found = {"imds-v1": f["imds_v1"], "management-port": management,
+                 "password-auth": f["password_auth"] and (f["database"] or management),
+                 "no-auth": f["no_auth"] and row["via"] == "function-url",
+                 "credentials-in-configuration": f["credentials"]}
+        row["weaknesses"] = sorted(w for w, yes in found.items() if yes)
+    return rows
+
+
 def derive_exposure(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> None:
     def rows():
         yield from direct_interfaces(model)
@@ -145,5 +187,5 @@ def derive_exposure(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> No
         yield from function_urls(graph)
         yield from cluster_endpoints(graph)
         yield from kubernetes(graph)
-    writer.write(DERIVATION, REL, rows())
+    writer.write(DERIVATION, REL, with_weaknesses(graph, list(rows())))
     writer.sweep(DERIVATION, REL)

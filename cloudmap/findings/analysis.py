@@ -24,8 +24,8 @@ from cloudmap.graph.ingest import now
 from cloudmap.graph.lease import Lease
 from cloudmap.rules import load_rules
 from cloudmap.rules.loader import LEVELS, Rule, RuleProblem
-from cloudmap.rules.runner import check_rule, run_rule
-from cloudmap.rules.scoring import load_weights, score
+from cloudmap.rules.runner import EvidenceProblem, check_rule, run_rule
+from cloudmap.rules.scoring import level_rank, load_weights, score
 
 log = logging.getLogger("cloudmap.analysis")
 Progress = Callable[[str], None] | None
@@ -54,10 +54,40 @@ def _record(graph: Graph, analysis_id: str, props: dict) -> None:
     graph.write("MERGE (a:Analysis {id: $id}) SET a += $props", id=analysis_id, props=props)
 
 
+def _better(row: dict, kept: dict) -> bool:
+    """The path a finding shows: the highest level, then the fewest hops, then the highest score."""
+    def key(r):
+        return (-level_rank(r["props"]["level"]), r["props"]["hops"], -r["props"]["score"])
+    return key(row) < key(kept)
+
+
+def one_per_path(rows: list[dict], generic: set[str]) -> list[dict]:
+    """A generic path rule defers to a template rule that reports the same (entry, target): one finding,
+    the template's, which names the generic rules in ``also_matched_by``."""
+    templates: dict[tuple, dict] = {}
+    for row in rows:
+        if row["props"]["rule_id"] not in generic:
+            key = (row["props"]["entry_id"], row["props"]["target_id"])
+            kept = templates.get(key)
+            if kept is None or _better(row, kept):
+                templates[key] = row
+    out = []
+    for row in rows:
+        key = (row["props"]["entry_id"], row["props"]["target_id"])
+        if row["props"]["rule_id"] in generic and key in templates:
+            kept = templates[key]["props"]
+            kept["also_matched_by"] = sorted({*(kept.get("also_matched_by") or []), row["props"]["rule_id"]})
+            continue
+        out.append(row)
+    return out
+
+
 def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tuple[list[dict], list[str], list[RuleProblem]]:
-    """Check and run each rule; the best-scored row per finding id. Returns (rows, rules run, problems)."""
+    """Check and run each rule; one row per finding id (its best path, and how many other paths the rule
+    found), generic duplicates of template findings folded in. Returns (rows, rules run, problems)."""
     weights = load_weights()
     best: dict[str, dict] = {}
+    paths: Counter = Counter()
     ran: list[str] = []
     problems: list[RuleProblem] = []
     for rule in rules:
@@ -67,6 +97,8 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
                 matches = run_rule(graph, rule)
             except Neo4jError as exc:
                 problem = RuleProblem(rule.file, rule.body_line, f"{rule.id}: failed to run: {exc.message}")
+            except EvidenceProblem as exc:
+                problem = exc.problem
         if problem is not None:
             problems.append(problem)
             log.warning("%s", problem)
@@ -74,12 +106,16 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
         ran.append(rule.id)
         for match in matches:
             row = store.finding_row(match, score(match.evidence, rule.severity, match.hops, weights))
+            paths[row["id"]] += 1
             kept = best.get(row["id"])
-            if kept is None or row["props"]["score"] > kept["props"]["score"]:
+            if kept is None or _better(row, kept):
                 best[row["id"]] = row
         if progress:
             progress(f"{rule.id}: {len(matches)} match(es)")
-    return list(best.values()), ran, problems
+    for fid, row in best.items():
+        row["props"]["other_paths"] = paths[fid] - 1
+    generic = {r.id for r in rules if r.generic}
+    return one_per_path(list(best.values()), generic), ran, problems
 
 
 def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Progress = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from cloudmap.findings.explain import steps
 from cloudmap.graph.driver import Graph
 from cloudmap.rules.loader import LEVELS
 from cloudmap.rules.scoring import level_rank
@@ -38,7 +39,7 @@ def _decode_cursor(cursor: str):
 VIEWS = ("full", "summary")
 # What a summary carries: everything but the path, the score's factors, remediation and ATT&CK.
 SUMMARY_PROPS = ("id", "rule_id", "title", "level", "score", "severity", "status", "risk_factors", "evidence",
-                 "hops", "entry_id", "entry_name", "entry_labels", "target_id", "target_name", "target_labels",
+                 "hops", "other_paths", "also_matched_by", "entry_id", "entry_name", "entry_labels", "target_id", "target_name", "target_labels",
                  "analysis_id")
 # Times come back as ISO 8601 text made by the server: hydrating driver datetimes costs more than the
 # rest of a findings page.
@@ -67,11 +68,12 @@ def finding_view(props: dict, view: str = "full") -> dict:
         "status": props.get("status"), "risk_factors": list(props.get("risk_factors") or []),
         "evidence": json.loads(props.get("evidence") or "{}"),
         "entry": end("entry"), "target": end("target"), "hops": props.get("hops"),
+        "other_paths": props.get("other_paths") or 0, "also_matched_by": list(props.get("also_matched_by") or []),
         "first_seen": props.get("first_seen"), "last_seen": props.get("last_seen"),
         "resolved_at": props.get("resolved_at"), "analysis_id": props.get("analysis_id"),
     }
     if full:
-        out.update({"factors": json.loads(props.get("factors") or "[]"), "path": path,
+        out.update({"factors": json.loads(props.get("factors") or "[]"), "path": path, "steps": steps(path),
                     "remediation": props.get("remediation"), "attack": list(props.get("attack") or [])})
     return out
 
@@ -162,13 +164,17 @@ def get_finding(graph: Graph, finding_id: str) -> dict | None:
     return view
 
 
-def chokepoints(graph: Graph, limit: int = 20) -> list[dict]:
+def chokepoints(graph: Graph, limit: int = 20, min_level: str | None = None) -> list[dict]:
     """Nodes and relationships that, if fixed, remove the most score-weighted open attack paths.
 
     Fixing a node or edge on a path breaks the path, so each candidate removes every open finding
-    whose path runs through it; candidates are ranked by the sum of those findings' scores."""
-    rows = graph.read("MATCH (f:Finding {status: 'open'}) RETURN f.id AS id, f.score AS score, f.level AS level, "
-                      "f.path AS path")
+    whose path runs through it (``findings``: how many paths it cuts); candidates are ranked by the sum
+    of those findings' scores. ``min_level`` (e.g. high) counts only paths at or above that level."""
+    if min_level is not None and min_level not in LEVELS:
+        raise QueryError(f"min_level {min_level!r}: use one of {', '.join(LEVELS)}")
+    levels = list(LEVELS[:LEVELS.index(min_level) + 1]) if min_level else list(LEVELS)
+    rows = graph.read("MATCH (f:Finding {status: 'open'}) WHERE f.level IN $levels "
+                      "RETURN f.id AS id, f.score AS score, f.level AS level, f.path AS path", levels=levels)
     nodes: dict[str, dict] = {}
     edges: dict[tuple, dict] = {}
     hits: dict[tuple, set] = defaultdict(set)

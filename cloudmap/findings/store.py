@@ -69,12 +69,14 @@ def finding_row(match: Match, scored: dict) -> dict:
         "rule_id": rule.id, "title": rule.title, "name": rule.title, "severity": rule.severity,
         "level": scored["level"], "score": scored["score"],
         "risk_factors": sorted(set(rule.risk_factors) | set(scored["risk_factors"])),
-        "factors": json.dumps(scored["factors"]), "evidence": json.dumps(match.evidence, default=str),
+        "factors": json.dumps(scored["factors"]), "evidence": json.dumps(match.evidence.stored(), default=str),
         "path": json.dumps(path, default=str), "hops": match.hops,
+        "moves": [r["type"] for r in match.relationships],   # hop i joins path nodes i and i + 1 (Browser)
         "entry_id": match.entry["id"], "entry_name": match.entry["name"], "entry_labels": match.entry["labels"],
         "target_id": match.target["id"], "target_name": match.target["name"], "target_labels": match.target["labels"],
         "account_ids": sorted({n["account_id"] for n in match.nodes if n.get("account_id")}),
         "remediation": rule.remediation, "attack": list(rule.attack),
+        "also_matched_by": None,     # set by the analysis when a generic rule found the same path
     }
     return {"id": finding_id(rule.id, match.entry["id"], match.target["id"]), "props": props,
             "affects": affects(match)}

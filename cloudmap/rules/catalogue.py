@@ -11,6 +11,8 @@ from cloudmap.rules.loader import Rule, load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "rules.md"
+# Measured bounds and PROFILE figures of the generic path rules (hand-written from bench.pipeline runs).
+PROFILES = ROOT / "docs" / "path-rule-profiles.md"
 
 
 def _cell(text: str) -> str:
@@ -25,13 +27,19 @@ def render(rules: list[Rule]) -> str:
     for r in rules:
         out.append(f"| [{r.id}](#{r.id.lower()}) | {_cell(r.title)} | {r.severity} | {', '.join(r.risk_factors)} | "
                    f"{', '.join(r.attack)} |")
+    generic = [r.id for r in rules if r.generic]
+    if generic and PROFILES.exists():
+        out += ["", "## Generic path rules: what bounds them", "",
+                f"{', '.join(generic)} chain moves from an entry to a target (docs/scoring.md, attack-path rubric).",
+                "", PROFILES.read_text().strip()]
     for r in rules:
         out += ["", f"## {r.id}", "", f"**{_cell(r.title)}** — base severity {r.severity}", "",
                 _cell(r.description), "", f"*Remediation:* {_cell(r.remediation)}", ""]
         if r.params:
             out.append("*Parameters:* " + ", ".join(f"`{k}` = `{v}`" for k, v in r.params.items()))
             out.append("")
-        out.append(f"*Risk factors:* {', '.join(r.risk_factors)}; *ATT&CK:* {', '.join(r.attack) or '-'}")
+        out.append(f"*Risk factors:* {', '.join(r.risk_factors)}; *ATT&CK:* {', '.join(r.attack) or '-'}"
+                   + ("; *generic path rule*" if r.generic else ""))
         if r.references:
             out += ["", "*References:* " + ", ".join(f"<{ref}>" for ref in r.references)]
         out += ["", f"Source: `cypher/rules/{Path(r.file).name}`"]

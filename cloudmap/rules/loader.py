@@ -20,7 +20,7 @@ RISK_FACTORS = ("internet-exposure", "lateral-movement", "vulnerability", "criti
                 "exploited-vulnerability", "rce", "privileged-identity", "privilege-escalation",
                 "sensitive-data", "critical-asset", "public-access", "basic-auth", "credential-exposure")
 REQUIRED = ("id", "title", "description", "severity", "risk_factors", "remediation")
-OPTIONAL = ("params", "attack", "references")
+OPTIONAL = ("params", "attack", "references", "generic")
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 ATTACK_PATTERN = re.compile(r"^T\d{4}(\.\d{3})?$")
 COLUMNS = ("path", "entry", "target", "evidence")
@@ -51,11 +51,12 @@ class Rule:
     attack: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     builtin: bool = True
+    generic: bool = False               # a chained-path rule: defers to a template rule on the same (entry, target)
 
     def summary(self) -> dict:
         return {"id": self.id, "title": self.title, "severity": self.severity,
                 "risk_factors": list(self.risk_factors), "attack": list(self.attack), "file": self.file,
-                "builtin": self.builtin}
+                "builtin": self.builtin, "generic": self.generic}
 
     def as_dict(self) -> dict:
         return {**self.summary(), "description": self.description, "params": dict(self.params),
@@ -143,6 +144,9 @@ def parse_rule(path: Path, builtin: bool = False) -> Rule | RuleProblem:
     refs = _as_list(meta.get("references"))
     if refs is None:
         return RuleProblem(name, line_of("references"), "references must be a list of URLs")
+    generic = meta.get("generic", False)
+    if not isinstance(generic, bool):
+        return RuleProblem(name, line_of("generic"), "generic must be true or false")
     if not query:
         return RuleProblem(name, body_line, "no query after the header")
     if re.search(r";\s*\S", query):
@@ -150,7 +154,7 @@ def parse_rule(path: Path, builtin: bool = False) -> Rule | RuleProblem:
     return Rule(id=rid, title=str(meta["title"]).strip(), description=str(meta["description"]).strip(),
                 severity=severity, risk_factors=tuple(factors), remediation=str(meta["remediation"]).strip(),
                 query=query, file=name, body_line=body_line, params=params, attack=tuple(attack),
-                references=tuple(str(r) for r in refs), builtin=builtin)
+                references=tuple(str(r) for r in refs), builtin=builtin, generic=generic)
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = ()) -> tuple[list[Rule], list[RuleProblem]]:

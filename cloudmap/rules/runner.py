@@ -11,6 +11,7 @@ from neo4j.exceptions import Neo4jError
 
 from cloudmap.graph import plancheck
 from cloudmap.graph.driver import Graph
+from cloudmap.rules import evidence as ev
 from cloudmap.rules.loader import COLUMNS, Rule, RuleProblem
 
 RULE_TIMEOUT_S = 120.0
@@ -27,11 +28,33 @@ class Match:
     relationships: list[dict]
     entry: dict
     target: dict
-    evidence: dict = field(default_factory=dict)
+    evidence: ev.Evidence = field(default_factory=ev.Evidence)
 
     @property
     def hops(self) -> int:
         return len(self.relationships)
+
+
+class EvidenceProblem(Exception):
+    """A match whose evidence does not fit :class:`cloudmap.rules.evidence.Evidence`."""
+    def __init__(self, problem: RuleProblem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _evidence_line(rule: Rule) -> int:
+    at = rule.query.rfind("AS evidence")
+    return rule.body_line + (rule.query.count("\n", 0, at) if at >= 0 else 0)
+
+
+def check_evidence_keys(rule: Rule) -> RuleProblem | None:
+    """Keys of the evidence map literal that the Evidence model does not know, with their line."""
+    for key, line in ev.literal_keys(rule.query):
+        if key not in ev.FIELDS:
+            return RuleProblem(rule.file, rule.body_line + line,
+                               f"{rule.id}: unknown evidence key {key!r}; the evidence model has: "
+                               f"{', '.join(sorted(ev.FIELDS))}")
+    return None
 
 
 def _problem(rule: Rule, exc: Neo4jError) -> RuleProblem:
@@ -42,7 +65,11 @@ def _problem(rule: Rule, exc: Neo4jError) -> RuleProblem:
 
 
 def check_rule(graph: Graph, rule: Rule) -> RuleProblem | None:
-    """``EXPLAIN`` the query: syntax, read-only (by the planner's query type) and returned columns."""
+    """``EXPLAIN`` the query: syntax, read-only (by the planner's query type), returned columns, and
+    the keys of its evidence map against the Evidence model."""
+    problem = check_evidence_keys(rule)
+    if problem:
+        return problem
     try:
         with graph.session(default_access_mode=neo4j.READ_ACCESS, notifications_min_severity="OFF") as session:
             result = session.run("EXPLAIN " + rule.query, rule.params)
@@ -92,24 +119,48 @@ def rel_view(rel: neo4j.graph.Relationship, ids: dict[str, str]) -> dict:
             "derived": bool(rel.get("derived")), "evidence": evidence}
 
 
+def _segments(path) -> tuple[list, list]:
+    """Nodes and relationships of a path, or of a list of paths that join end to start (a rule that
+    searches the shortest chains from each entry returns [the entry's exposure, the chain])."""
+    if path is None:
+        return [], []
+    if not isinstance(path, list):
+        return list(path.nodes), list(path.relationships)
+    nodes, rels = [], []
+    for part in path:
+        part_nodes = list(part.nodes)
+        if nodes and part_nodes and nodes[-1].element_id == part_nodes[0].element_id:
+            part_nodes = part_nodes[1:]
+        nodes += part_nodes
+        rels += list(part.relationships)
+    return nodes, rels
+
+
 def to_match(rule: Rule, record: neo4j.Record) -> Match | None:
     path, entry, target = record.get("path"), record.get("entry"), record.get("target")
     if entry is None or target is None:
         return None
-    nodes = [node_view(n) for n in path.nodes] if path is not None else []
+    path_nodes, path_rels = _segments(path)
+    nodes = [node_view(n) for n in path_nodes]
     ids = {n["element_id"]: n["id"] for n in nodes}
-    rels = [rel_view(r, ids) for r in path.relationships] if path is not None else []
+    rels = [rel_view(r, ids) for r in path_rels]
     entry_v, target_v = node_view(entry), node_view(target)
     for extra in (entry_v, target_v):               # the path always holds its entry and target
         if extra["element_id"] not in ids:
             nodes.append(extra)
             ids[extra["element_id"]] = extra["id"]
-    evidence = _jsonable(dict(record.get("evidence") or {}))
+    raw = _jsonable(dict(record.get("evidence") or {}))
+    try:
+        evidence = ev.validate(raw)
+    except ValueError as exc:
+        raise EvidenceProblem(RuleProblem(rule.file, _evidence_line(rule),
+                                          f"{rule.id}: evidence does not fit the model: {exc}")) from None
     return Match(rule, nodes, rels, entry_v, target_v, evidence)
 
 
 def run_rule(graph: Graph, rule: Rule, params: dict | None = None) -> list[Match]:
-    """All matches of one rule (its default params, overridden by ``params``)."""
+    """All matches of one rule (its default params, overridden by ``params``). Raises
+    :class:`EvidenceProblem` when a match's evidence has the wrong shape."""
     values = {**rule.params, **(params or {})}
 
     @neo4j.unit_of_work(timeout=RULE_TIMEOUT_S)

@@ -7,5 +7,5 @@
 MATCH (:Internet)-[reach:CAN_REACH]->(w:Asset)-[:RUNS_IMAGE*0..1]->(carrier:Asset)-[hv:HAS_VULNERABILITY]->(v:Vulnerability)
 WHERE (v.severity = 'critical' OR v.rce = true OR v.kev = true) AND coalesce(v.epss, 0.0) >= $min_epss
 RETURN w.id AS asset, w.name AS name, reach.ports AS ports, collect(DISTINCT v.id) AS vulnerabilities,
-       max(v.cvss_score) AS max_cvss, any(x IN collect(v.kev) WHERE x) AS kev
+       max(v.cvss) AS max_cvss, any(x IN collect(v.kev) WHERE x) AS kev
 ORDER BY kev DESC, max_cvss DESC

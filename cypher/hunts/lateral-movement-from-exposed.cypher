@@ -6,6 +6,6 @@
 // params:
 //   limit: {type: integer, default: 50}
 MATCH p = (:Internet)-[:CAN_REACH]->(entry:Asset)-[:CAN_CONNECT_TO*1..2]->(target:Asset)
-WHERE target.critical = true
+WHERE target.criticality IN ['critical', 'high']
 RETURN entry.name AS entry, target.name AS target, length(p) - 1 AS hops, p
 LIMIT $limit

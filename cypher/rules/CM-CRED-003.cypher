@@ -23,5 +23,5 @@ RETURN path, h AS entry, o AS target,
                    WHEN o:Identity AND EXISTS { (o)-[:CAN_ACCESS]->() } THEN 'read'
                    ELSE 'none' END,
    sensitivity: ['secrets'] + categories,
-   critical: size(categories) > 0 OR coalesce(o.critical, false) OR coalesce(o.criticality, '') IN ['critical', 'high'],
+   critical: size(categories) > 0 OR o.criticality IN ['critical', 'high'],
    credential_kind: e.kind, where: e.where, location: e.location, credential: e.credential} AS evidence

@@ -11,4 +11,4 @@ MATCH path = (:Internet)-[reach:CAN_REACH]->(db:Database)
 WHERE db.password_auth = true
 RETURN path, db AS entry, db AS target,
   {exposure: 'internet', ports: reach.ports, weaknesses: ['password-auth'], sensitivity: [(db)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')],
-   critical: (coalesce(db.critical, false) OR coalesce(db.criticality, '') IN ['critical', 'high'])} AS evidence
+   critical: (db.criticality IN ['critical', 'high'])} AS evidence

@@ -12,4 +12,4 @@ MATCH path = (:Internet)-[acc:CAN_ACCESS]->(ds:DataStore)
 WITH path, acc, ds, [(ds)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity
 WHERE size(sensitivity) > 0
 RETURN path, ds AS entry, ds AS target,
-  {exposure: 'public', privilege: coalesce(acc.level, 'read'), sensitivity: sensitivity, critical: (coalesce(ds.critical, false) OR coalesce(ds.criticality, '') IN ['critical', 'high'])} AS evidence
+  {exposure: 'public', privilege: coalesce(acc.level, 'read'), sensitivity: sensitivity, critical: (ds.criticality IN ['critical', 'high'])} AS evidence

@@ -10,4 +10,4 @@ MATCH path = (:Internet)-[acc:CAN_ACCESS]->(pub:DataStore)<-[:REPLICATES_TO]-(sr
 WHERE NOT EXISTS { (:Internet)-[:CAN_ACCESS]->(src) }
 RETURN path, pub AS entry, src AS target,
   {exposure: 'public', privilege: coalesce(acc.level, 'read'), sensitivity: [(src)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] + [(pub)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')],
-   critical: (coalesce(src.critical, false) OR coalesce(src.criticality, '') IN ['critical', 'high'])} AS evidence
+   critical: (src.criticality IN ['critical', 'high'])} AS evidence

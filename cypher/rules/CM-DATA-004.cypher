@@ -11,4 +11,4 @@ WITH path, acc, snap, [(snap)-[:SNAPSHOT_OF]->(db) | db][0] AS db
 RETURN path, snap AS entry, snap AS target,
   {exposure: 'public', privilege: coalesce(acc.level, 'read'), source_database: db.id,
    sensitivity: [(snap)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] + CASE WHEN db IS NULL THEN [] ELSE [(db)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] END,
-   critical: (coalesce(snap.critical, false) OR coalesce(snap.criticality, '') IN ['critical', 'high']) OR coalesce(db.critical, false)} AS evidence
+   critical: (snap.criticality IN ['critical', 'high']) OR db.criticality IN ['critical', 'high']} AS evidence

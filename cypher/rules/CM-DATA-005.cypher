@@ -10,4 +10,4 @@
 MATCH path = (:Internet)-[acc:CAN_ACCESS]->(ds:DataStore)
 WHERE NOT ds:Snapshot AND NOT EXISTS { (ds)-[:CONTAINS*0..2]->()-[:STORES]->() }
 RETURN path, ds AS entry, ds AS target,
-  {exposure: 'public', privilege: coalesce(acc.level, 'read'), critical: (coalesce(ds.critical, false) OR coalesce(ds.criticality, '') IN ['critical', 'high'])} AS evidence
+  {exposure: 'public', privilege: coalesce(acc.level, 'read'), critical: (ds.criticality IN ['critical', 'high'])} AS evidence

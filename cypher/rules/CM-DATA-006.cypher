@@ -15,4 +15,4 @@ WHERE coalesce(sa.allow_shared_key_access, true) = true
 WITH path, sa, [(sa)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity
 WHERE size(sensitivity) > 0
 RETURN path, sa AS entry, sa AS target,
-  {exposure: 'internet', weaknesses: ['shared-key'], sensitivity: sensitivity, critical: (coalesce(sa.critical, false) OR coalesce(sa.criticality, '') IN ['critical', 'high'])} AS evidence
+  {exposure: 'internet', weaknesses: ['shared-key'], sensitivity: sensitivity, critical: (sa.criticality IN ['critical', 'high'])} AS evidence

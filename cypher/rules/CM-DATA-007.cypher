@@ -10,5 +10,5 @@ MATCH path = (:Internet)-[reach:CAN_REACH]->(db:Database)
 WITH path, reach, db, [(db)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity
 WHERE size(sensitivity) > 0
 RETURN path, db AS entry, db AS target,
-  {exposure: 'internet', ports: reach.ports, sensitivity: sensitivity, critical: (coalesce(db.critical, false) OR coalesce(db.criticality, '') IN ['critical', 'high']),
+  {exposure: 'internet', ports: reach.ports, sensitivity: sensitivity, critical: (db.criticality IN ['critical', 'high']),
    weaknesses: CASE WHEN db.password_auth = true THEN ['password-auth'] ELSE [] END} AS evidence

@@ -15,4 +15,4 @@ WITH path, reach, w, acc, t, [(t)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveIn
 WHERE size(sensitivity) > 0
 RETURN path, w AS entry, t AS target,
   {exposure: 'internet', weaknesses: ['no-auth'], privilege: acc.level, sensitivity: sensitivity,
-   critical: (coalesce(t.critical, false) OR coalesce(t.criticality, '') IN ['critical', 'high'])} AS evidence
+   critical: (t.criticality IN ['critical', 'high'])} AS evidence

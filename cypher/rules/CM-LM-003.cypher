@@ -14,11 +14,11 @@ MATCH path = (:Internet)-[:CAN_REACH]->(src)-[hop:CAN_CONNECT_TO]->(w:VirtualMac
 WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(w) }
 WITH path, hop, src, w, acc, t, ['secrets'] AS sensitivity
 WITH path, hop, src, w, acc, t, sensitivity, [(w)-[:RUNS_IMAGE*0..1]->()-[:HAS_VULNERABILITY]->(v:Vulnerability)
-       WHERE coalesce(v.cvss_score, CASE toLower(v.severity) WHEN 'critical' THEN 9.0 WHEN 'high' THEN 7.0 WHEN 'medium' THEN 5.0 ELSE 0.0 END) >= $min_cvss | v] AS vulns
+       WHERE coalesce(v.cvss, 0.0) >= $min_cvss | v] AS vulns
 WHERE size(vulns) > 0
 RETURN path, src AS entry, t AS target,
-  {exposure: 'lateral', ports: hop.ports, privilege: acc.level, sensitivity: sensitivity, critical: (coalesce(t.critical, false) OR coalesce(t.criticality, '') IN ['critical', 'high']),
-  max_cvss: reduce(m = 0.0, v IN vulns | CASE WHEN coalesce(v.cvss_score, CASE toLower(v.severity) WHEN 'critical' THEN 9.0 WHEN 'high' THEN 7.0 WHEN 'medium' THEN 5.0 ELSE 0.0 END) > m THEN coalesce(v.cvss_score, CASE toLower(v.severity) WHEN 'critical' THEN 9.0 WHEN 'high' THEN 7.0 WHEN 'medium' THEN 5.0 ELSE 0.0 END) ELSE m END),
+  {exposure: 'lateral', ports: hop.ports, privilege: acc.level, sensitivity: sensitivity, critical: (t.criticality IN ['critical', 'high']),
+  max_cvss: reduce(m = 0.0, v IN vulns | CASE WHEN coalesce(v.cvss, 0.0) > m THEN coalesce(v.cvss, 0.0) ELSE m END),
   epss: reduce(m = 0.0, v IN vulns | CASE WHEN coalesce(v.epss, 0.0) > m THEN v.epss ELSE m END),
   kev: any(v IN vulns WHERE coalesce(v.kev, false)), rce: any(v IN vulns WHERE coalesce(v.rce, false)),
   vulnerabilities: [v IN vulns | v.id][..20]} AS evidence

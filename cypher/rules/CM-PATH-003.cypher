@@ -5,6 +5,7 @@
 //   through a chain of role assumptions and privilege escalations, including rewriting its own policy and
 //   joining an admin group.
 // severity: high
+// generic: true
 // risk_factors: [privilege-escalation, privileged-identity]
 // params: {max_hops: 6}
 // attack: [T1078.004, T1098]
@@ -22,4 +23,4 @@ WHERE length(path) <= $max_hops AND (type(last) = 'CAN_ESCALATE_TO' OR last.leve
   AND NOT EXISTS { (p)-[:MEMBER_OF]->(:Group)-[:CAN_ACCESS {level: 'admin'}]->(t) }
 RETURN path, p AS entry, t AS target,
   {exposure: 'identity', privilege: 'admin', chain: true,
-   method: [r IN relationships(path) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method][0]} AS evidence
+   target_class: 'admin', method: [r IN relationships(path) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method][0]} AS evidence

@@ -20,6 +20,16 @@ def _os(profile: dict) -> str | None:
     return None
 
 
+def _password_auth(profile: dict) -> bool | None:
+    """Whether the OS admin signs in by password; unknown (None) when the export has no OS profile."""
+    linux = get(profile, "osProfile.linuxConfiguration")
+    if linux is not None:
+        return get(linux, "disablePasswordAuthentication") is False
+    if get(profile, "osProfile.windowsConfiguration") is not None:
+        return True
+    return None
+
+
 def _power_state(res: Res) -> str | None:
     code = get(res.props, "extended.instanceView.powerState.code")  # "PowerState/running"
     return str(code).split("/")[-1].lower() if code else None
@@ -28,7 +38,8 @@ def _power_state(res: Res) -> str | None:
 @handles("microsoft.compute/virtualmachines")
 def vm(plan: Plan, res: Res) -> None:
     scope = scope_name(res.sub, "resources", res.tenant)
-    plan.asset(K.VM, res, os=_os(res.props), state=_power_state(res), size=get(res.props, "hardwareProfile.vmSize"))
+    plan.asset(K.VM, res, os=_os(res.props), state=_power_state(res), size=get(res.props, "hardwareProfile.vmSize"),
+               password_auth=_password_auth(res.props))
     for nic in ids.refs(get(res.props, "networkProfile.networkInterfaces"),
                                 "properties.networkProfile.networkInterfaces"):
         plan.nic_vm[nic] = res.id
@@ -40,7 +51,8 @@ def vm(plan: Plan, res: Res) -> None:
 def scale_set(plan: Plan, res: Res) -> None:
     scope = scope_name(res.sub, "resources", res.tenant)
     profile = res.props.get("virtualMachineProfile") or {}
-    plan.asset(K.VMSS, res, os=_os(profile), size=get(res.raw, "sku.name"), capacity=get(res.raw, "sku.capacity"))
+    plan.asset(K.VMSS, res, os=_os(profile), size=get(res.raw, "sku.name"), capacity=get(res.raw, "sku.capacity"),
+               password_auth=_password_auth(profile))
     for nic in as_list(get(profile, "networkProfile.networkInterfaceConfigurations")):
         plan.rel(K.NSG_APPLIES_TO, ids.ref(get(nic, "properties.networkSecurityGroup")), res.id, scope)
         for config in as_list(get(nic, "properties.ipConfigurations")):

@@ -8,12 +8,16 @@ source loads first, the links appear once both ends are in the graph, so load or
   (`--cluster-id`), else by API endpoint host;
 * an AKS service account ``USES_IDENTITY`` the managed identity (or app) whose client id its
   workload-identity annotation names.
+
+It also normalizes what several sources feed: the effective ``cvss`` of each ``Vulnerability``
+(scanners share the node, so it is computed from the merged facts, not by each writer).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
 from cloudmap.graph.kinds import kubernetes as k
 
@@ -59,8 +63,23 @@ def workload_identities(sync: Sync) -> list[dict]:
         "RETURN sa.id AS sa, i.id AS id ORDER BY sa, id")]
 
 
+_EFFECTIVE_CVSS = """
+MATCH (v:Vulnerability)
+WITH v, coalesce(v.cvss_score, CASE toLower(v.severity) WHEN 'critical' THEN 9.0 WHEN 'high' THEN 7.0
+                                                       WHEN 'medium' THEN 5.0 ELSE 0.0 END) AS cvss
+WHERE v.cvss IS NULL OR v.cvss <> cvss
+SET v.cvss = cvss
+"""
+
+
+def normalize(graph: Graph) -> None:
+    """Properties rules compare, computed once from what every source wrote."""
+    graph.write(_EFFECTIVE_CVSS)
+
+
 def link(sync: Sync) -> None:
-    """Recompute every cross-source link inside ``sync``."""
+    """Recompute every cross-source link inside ``sync``, then normalize shared facts."""
+    normalize(sync.graph)
     for scope, kind, find in ((CLUSTERS, k.CLUSTER_SAME_AS, same_clusters),
                               (WORKLOAD_IDENTITIES, k.SERVICE_ACCOUNT_USES_IDENTITY, workload_identities)):
         with sync.scope(scope) as sc:

@@ -65,5 +65,8 @@ def get_finding(request: Request, finding_id: str = Path(max_length=500), key: d
 
 
 @router.get("/chokepoints", summary="Nodes and edges whose fix removes the most score-weighted findings")
-def chokepoints(request: Request, limit: int = Query(20, ge=1, le=MAX_PAGE), key: dict = Depends(reader)) -> dict:
-    return {"items": json_value(findings.chokepoints(graph(request), limit))}
+def chokepoints(request: Request, limit: int = Query(20, ge=1, le=MAX_PAGE),
+                min_level: Literal["critical", "high", "medium", "low"] | None = Query(
+                    None, description="count only the paths of findings at or above this level"),
+                key: dict = Depends(reader)) -> dict:
+    return {"items": json_value(findings.chokepoints(graph(request), limit, min_level))}

@@ -66,7 +66,9 @@ BASTION = node_kind("AzureBastion", ("Gateway",), properties=(("gateway_type", "
 
 # -- compute ---------------------------------------------------------------------------------------
 _COMPUTE = (("os", "str", "linux or windows"), ("state", "str", "running, stopped, deallocated, ... when known"),
-            ("size", "str"))
+            ("size", "str"),
+            ("password_auth", "bool", "sign-in by password: Linux with disablePasswordAuthentication false, "
+                                      "or Windows (RDP with the admin password)"))
 VM = node_kind("AzureVM", ("VirtualMachine",), properties=_COMPUTE, description="A virtual machine.")
 VMSS = node_kind("AzureVMScaleSet", ("VirtualMachine",), properties=(*_COMPUTE, ("capacity", "int")),
                  description="A VM scale set (its instances share one model).")

@@ -15,6 +15,8 @@ VULNERABILITY = node_kind(
         ("severity", "str", "critical, high, medium, low, unknown"),
         ("cvss_score", "float", "highest CVSS base score known (v3 preferred)"),
         ("cvss_vector", "str", "the CVSS vector of that score"),
+        ("cvss", "float", "effective CVSS that rules compare: cvss_score, else 9.0/7.0/5.0 for a critical/high/"
+                          "medium severity, else 0.0 (set by the link pass after every load)"),
         ("epss", "float", "FIRST EPSS probability 0..1"), ("epss_percentile", "float"),
         ("epss_date", "str", "score date of the EPSS file it came from"),
         ("kev", "bool", "in the CISA Known Exploited Vulnerabilities catalog"),

@@ -25,7 +25,9 @@ INTERNET_REACH = rel_kind(
     "CAN_REACH", INTERNET, "Asset",
     properties=(("ports", "list[str]", '"22", "80-443", "*"'), ("protocols", "list[str]", "tcp, udp, icmp, *"),
                 Prop("via", "str", "direct, load-balancer, gateway, function-url, endpoint, ingress", True),
-                ("rules", "list[str]", "ids of the firewall rules that allow it")),
+                ("rules", "list[str]", "ids of the firewall rules that allow it"),
+                ("weaknesses", "list[str]", "what makes the entry exploitable without a CVE: imds-v1, "
+                                            "management-port, password-auth, no-auth, credentials-in-configuration")),
     description="Reachable from the internet on the network.", derived=True, identity=("via",))
 
 PUBLIC_ACCESS = rel_kind(

@@ -1,11 +1,11 @@
-// The highest-scored finding's attack path, drawn as a graph
+// The highest-scored finding's attack path, hop by hop
 MATCH (f:Finding {status: 'open'})
 WITH f ORDER BY f.score DESC LIMIT 1
 MATCH (f)-[a:AFFECTS]->(n)
-WITH f, n ORDER BY a.position
-WITH f, collect(n) AS chain
+WITH f, a.position AS pos, n ORDER BY pos
+WITH f, collect({pos: pos, node: n}) AS chain
 UNWIND range(0, size(chain) - 1) AS i
-WITH f, i, chain[i] AS x, chain[i + 1] AS y
-OPTIONAL MATCH step = (x)-[]-(y)
-OPTIONAL MATCH entry = (:Internet)-[:CAN_REACH|CAN_ACCESS]->(x) WHERE i = 0
+WITH f, chain[i].pos AS pos, chain[i].node AS x, CASE WHEN i + 1 < size(chain) THEN chain[i + 1].node END AS y
+OPTIONAL MATCH step = (x)-[r]->(y) WHERE type(r) = f.moves[pos]
+OPTIONAL MATCH entry = (:Internet)-[e]->(x) WHERE pos = 1 AND type(e) = f.moves[0]
 RETURN f, collect(step) AS steps, collect(entry) AS entries

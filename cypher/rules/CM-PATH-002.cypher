@@ -1,0 +1,34 @@
+// id: CM-PATH-002
+// title: Attack path from the internet to account admin
+// description: An internet-exposed workload becomes administrator of an account or subscription through any
+//   chain of attacker moves (lateral network reach, the workload's identity, role assumption, privilege
+//   escalation, credentials left in configuration). Weaknesses of the entry count as exploitability like
+//   vulnerabilities; without any, the compromise of the entry is assumed. A chain through another
+//   internet-exposed asset is that asset's path, not this entry's.
+// severity: high
+// generic: true
+// risk_factors: [internet-exposure, privileged-identity]
+// params: {max_hops: 8, min_cvss: 7.0}
+// attack: [T1190, T1078.004, T1098]
+// remediation: Break the path at its cheapest hop - the exposure of the entry, the escalation permission or
+//   trust in between, or the admin rights at its end (least privilege, a permission boundary).
+// references: ['https://learn.microsoft.com/en-us/azure/defender-for-cloud/how-to-manage-attack-path']
+MATCH (net:Internet)-[reach:CAN_REACH]->(e:Asset)
+WHERE NOT e:DataStore
+WITH net, e, collect(reach) AS reaches
+MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO|CAN_AUTHENTICATE_AS|CAN_ASSUME|CAN_ESCALATE_TO|EXPOSES_CREDENTIAL]->
+        (n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,7}
+      (:Identity)-[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
+WHERE length(chain) < $max_hops AND (type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin')
+WITH net, e, reaches, chain, t,
+     [(e)-[:RUNS_IMAGE*0..1]->()-[:HAS_VULNERABILITY]->(v:Vulnerability) WHERE coalesce(v.cvss, 0.0) >= $min_cvss | v] AS vulns
+MATCH exposed = (net)-[first:CAN_REACH]->(e) WHERE first = reaches[0]
+RETURN [exposed, chain] AS path, e AS entry, t AS target,
+  {exposure: 'internet', ports: reduce(p = [], r IN reaches | p + coalesce(r.ports, [])),
+   weaknesses: reduce(w = [], r IN reaches | w + coalesce(r.weaknesses, [])),
+   privilege: 'admin', target_class: 'admin', critical: t.criticality IN ['critical', 'high'],
+   max_cvss: reduce(m = 0.0, v IN vulns | CASE WHEN v.cvss > m THEN v.cvss ELSE m END),
+   epss: reduce(m = 0.0, v IN vulns | CASE WHEN coalesce(v.epss, 0.0) > m THEN v.epss ELSE m END),
+   kev: any(v IN vulns WHERE v.kev), rce: any(v IN vulns WHERE v.rce),
+   vulnerabilities: [v IN vulns | v.id][..20], chain: length(chain) > 1,
+   method: [r IN relationships(chain) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method][0]} AS evidence
