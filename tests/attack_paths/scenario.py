@@ -105,11 +105,11 @@ def findings(graph: Graph, entry: str, target: str) -> list[dict]:
 
 
 def finding(graph: Graph, entry: str, target: str) -> dict | None:
-    """The one finding the analysis keeps for (entry, target), or None. Where several rules report the
-    pair, the primary one (the others say which finding they defer to)."""
+    """The one finding the analysis keeps for (entry, target), or None: where a template rule and a
+    generic path rule report the same pair, the template's (``also_matched_by`` names the other)."""
     rows = [r["f"] for r in findings(graph, entry, target)]
-    primary = [f for f in rows if f.get("primary", True) is not False and not f.get("duplicate_of")]
-    return (primary or rows or [None])[0]
+    assert len(rows) <= 1, f"{entry} -> {target}: {len(rows)} open findings for one pair"
+    return rows[0] if rows else None
 
 
 def level_rank(level: str | None) -> int:
@@ -118,7 +118,8 @@ def level_rank(level: str | None) -> int:
 
 def assert_finding(graph: Graph, entry: str, target: str, level: str, hops: int) -> dict:
     f = finding(graph, entry, target)
-    seen = {(r["f"]["rule_id"], r["f"]["level"], r["f"].get("hops")) for r in findings(graph, entry, target)}
+    seen = {(r["f"]["rule_id"], r["f"]["level"], r["f"].get("hops"), str(r["f"].get("also_matched_by")))
+            for r in findings(graph, entry, target)}
     assert f is not None, f"no open finding from {entry} to {target}"
     assert (f["level"], f.get("hops")) == (level, hops), f"{entry} -> {target}: {seen}"
     return f

@@ -105,16 +105,20 @@ def build(session) -> dict:
     role("audit-b2", trust({"AWS": ids["audit-a"]}, Condition={"StringEquals": {"aws:PrincipalTag/clearance": "secret"}}),
          doc(allow("secretsmanager:GetSecretValue", ids["prod/db-creds-2"])))
 
-    # group membership -> a pii bucket; the decoy member also holds a Deny on everything but IAM
+    # group membership -> the group's policy lets its members assume a role -> a pii bucket; the decoy
+    # member also holds a Deny on everything but IAM
     bucket("pii-analyst", "pii")
+    role("analyst-role", trust({"AWS": f"arn:aws:iam::{account}:root"}),
+         doc(allow(["s3:GetObject", "s3:ListBucket"], [ids["pii-analyst"], f"{ids['pii-analyst']}/*"])))
     iam.create_group(GroupName="analysts")
-    inline("group", "analysts", doc(allow(["s3:GetObject", "s3:ListBucket"], [ids["pii-analyst"], f"{ids['pii-analyst']}/*"])))
+    inline("group", "analysts", doc(allow("sts:AssumeRole", ids["analyst-role"])))
     for name in ("analyst", "analyst-b"):
         user(name)
         iam.add_user_to_group(GroupName="analysts", UserName=name)
     inline("user", "analyst-b", doc({"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}))
 
-    # KMS: the default key policy delegates to IAM; the decoy key's policy admits only its own role
+    # KMS through a role: the default key policy delegates to IAM; the decoy key's policy admits only its
+    # own admin role
     kms = session.client("kms")
     role("vault-admin", trust({"AWS": f"arn:aws:iam::{account}:root"}))
     ids["payments-key"] = kms.create_key(Description="payments", Tags=[
@@ -123,7 +127,8 @@ def build(session) -> dict:
         {"Effect": "Allow", "Principal": {"AWS": ids["vault-admin"]}, "Action": "kms:*", "Resource": "*"}), Tags=[
         {"TagKey": "data-classification", "TagValue": "pci"}])["KeyMetadata"]["Arn"]
     user("crypto")
-    inline("user", "crypto", doc(allow(["kms:Decrypt", "kms:DescribeKey"])))
+    role("crypto-role", trust({"AWS": ids["crypto"]}), doc(allow(["kms:Decrypt", "kms:DescribeKey"])))
+    inline("user", "crypto", doc(allow("sts:AssumeRole", ids["crypto-role"])))
 
     # ECS Exec into a running task -> its task role -> a pci bucket; the decoy holds an explicit deny
     bucket("cards-ecs", "pci")
@@ -157,12 +162,14 @@ def build(session) -> dict:
                            MasterUsername="app", MasterUserPassword="not-a-real-password-1", AllocatedStorage=20)
     ids["orders-snap"] = rds.create_db_snapshot(DBSnapshotIdentifier="orders-snap", DBInstanceIdentifier="orders",
                                                 )["DBSnapshot"]["DBSnapshotArn"]
-    user("dba")
-    inline("user", "dba", doc(allow(["rds:RestoreDBInstanceFromDBSnapshot", "rds:ModifyDBInstance",
-                                     "rds:DescribeDBSnapshots"])))
-    user("dba-b")                                           # decoy: may restore, but never set a password
-    inline("user", "dba-b", doc(allow(["rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBSnapshots"]),
-                                deny("rds:ModifyDBInstance")))
+    for name, statements in (
+            ("dba", [allow(["rds:RestoreDBInstanceFromDBSnapshot", "rds:ModifyDBInstance", "rds:DescribeDBSnapshots"])]),
+            # decoy: may restore, but never set the new instance's password
+            ("dba-b", [allow(["rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBSnapshots"]),
+                       deny("rds:ModifyDBInstance")])):
+        user(name)
+        role(f"{name}-role", trust({"AWS": ids[name]}), doc(*statements))
+        inline("user", name, doc(allow("sts:AssumeRole", ids[f"{name}-role"])))
     return ids
 
 
@@ -221,13 +228,13 @@ def test_console_user_chains_two_roles_to_secret(estate):
 
 def test_group_membership_reads_pii_bucket(estate):
     graph, ids = estate
-    assert chain(graph, ids["analyst"], ids["pii-analyst"]) == 1
+    assert chain_types(graph, ids["analyst"], ids["pii-analyst"]) == ["CAN_ASSUME", "CAN_ACCESS"]
     assert chain(graph, ids["analyst-b"], ids["pii-analyst"]) is None
 
 
 def test_key_policy_decides_kms_access(estate):
     graph, ids = estate
-    assert chain(graph, ids["crypto"], ids["payments-key"]) == 1
+    assert chain_types(graph, ids["crypto"], ids["payments-key"]) == ["CAN_ASSUME", "CAN_ACCESS"]
     assert chain(graph, ids["crypto"], ids["vault-key"]) is None
 
 
@@ -240,7 +247,7 @@ def test_ecs_exec_into_task_uses_its_role_to_read_data(estate):
 def test_snapshot_restore_and_password_reset_reads_snapshot_data(estate):
     graph, ids = estate
     assert graph.read("MATCH ({id: $s})-[:STORES]->(t) RETURN t.category AS c", s=ids["orders-snap"]) == [{"c": "pii"}]
-    assert chain(graph, ids["dba"], ids["orders-snap"]) == 1
+    assert chain_types(graph, ids["dba"], ids["orders-snap"]) == ["CAN_ASSUME", "CAN_ACCESS"]
     assert chain(graph, ids["dba-b"], ids["orders-snap"]) is None
 
 
@@ -251,11 +258,12 @@ FINDINGS = {
     "passrole-lambda-admin": ("ci-bot", "account", "high", 3, [("ci-bot-old", "account"), ("ci-bot-capped", "account")]),
     "create-policy-version": ("dev", "account", "high", 1, [("dev-b", "account")]),
     "add-user-to-admin-group": ("helpdesk", "account", "high", 2, [("helpdesk-b", "account")]),
-    "two-role-chain-secret": ("auditor", "prod/db-creds", "high", 3, [("auditor", "prod/db-creds-2")]),
-    "group-policy-data": ("analyst", "pii-analyst", "high", 1, [("analyst-b", "pii-analyst")]),
-    "kms-key-policy": ("crypto", "payments-key", "high", 1, [("crypto", "vault-key")]),
-    "ecs-exec-task-role": ("ops", "cards-ecs", "high", 2, [("ops-b", "cards-ecs")]),
-    "snapshot-restore": ("dba", "orders-snap", "high", 1, [("dba-b", "orders-snap")]),
+    # assumed breach reaching data or a secret: medium (docs/scoring.md)
+    "two-role-chain-secret": ("auditor", "prod/db-creds", "medium", 3, [("auditor", "prod/db-creds-2")]),
+    "group-policy-data": ("analyst", "pii-analyst", "medium", 2, [("analyst-b", "pii-analyst")]),
+    "kms-key-policy": ("crypto", "payments-key", "medium", 2, [("crypto", "vault-key")]),
+    "ecs-exec-task-role": ("ops", "cards-ecs", "medium", 2, [("ops-b", "cards-ecs")]),
+    "snapshot-restore": ("dba", "orders-snap", "medium", 2, [("dba-b", "orders-snap")]),
 }
 
 
