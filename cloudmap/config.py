@@ -10,8 +10,9 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -30,6 +31,13 @@ def config_path() -> Path:
 def _env(name: str, **kw):
     """A field read from the environment variable NAME, or from the config file's field name."""
     return Field(validation_alias=AliasChoices(name, name.lower()), **kw)
+
+
+class NotifyTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://")
+    min_level: Literal["critical", "high", "medium", "low"] = "high"
+    format: Literal["json", "slack"] = "json"
 
 
 # Rows per write transaction. At 100k assets (BENCHMARKS.md) the core wrote 5,936 rows/s at 2,000,
@@ -75,6 +83,13 @@ class Settings(BaseSettings):
     auth_db: Path | None = _env("CLOUDMAP_AUTH_DB", default=None)
     user_rules_dir: Path | None = _env("CLOUDMAP_RULES_DIR", default=None)
     user_hunts_dir: Path | None = _env("CLOUDMAP_HUNTS_DIR", default=None)
+    # Accepted risks every analysis applies (YAML, see docs/triage.md).
+    exemptions_file: Path | None = _env("CLOUDMAP_EXEMPTIONS", default=None)
+    # Where each analysis posts its new and reopened findings: [[notify]] tables in the config file
+    # (url, min_level, format), or JSON in CLOUDMAP_NOTIFY.
+    notify: list[NotifyTarget] = _env("CLOUDMAP_NOTIFY", default_factory=list)
+    notify_timeout: float = _env("CLOUDMAP_NOTIFY_TIMEOUT", default=10.0, gt=0, le=300)
+    notify_attempts: int = _env("CLOUDMAP_NOTIFY_ATTEMPTS", default=3, ge=1, le=10)
 
     # API service: browser origins allowed by CORS, comma separated (default none).
     cors_origins: str = _env("CLOUDMAP_CORS_ORIGINS", default="")
@@ -144,13 +159,20 @@ def save_config_value(key: str, value: str) -> Path:
     data = tomllib.loads(path.read_text()) if path.exists() else {}
     data[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{k} = {_toml_str(v)}" for k, v in sorted(data.items())]
+    lines = [f"{k} = {_toml_str(v)}" for k, v in sorted(data.items()) if not _tables(v)]
+    for k, v in sorted(data.items()):   # arrays of tables ([[notify]]) go after the plain keys
+        for table in v if _tables(v) else []:
+            lines += ["", f"[[{k}]]", *(f"{tk} = {_toml_str(tv)}" for tk, tv in table.items())]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     os.chmod(path, 0o600)
     settings.cache_clear()
     return path
+
+
+def _tables(v) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(t, dict) for t in v)
 
 
 def _toml_str(v) -> str:

@@ -45,3 +45,41 @@ def moto_env(region: str):
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
         mp.delenv(key, raising=False)
     return mp
+
+
+def run_cli_on_terminal(env: dict, *args: str, columns: int = 80, timeout: float = 300) -> tuple[int, str]:
+    """Run the real `cloudmap` entry point on a pseudo-terminal ``columns`` wide, as a user at a
+    terminal would; returns the exit code and everything it drew (stdout and stderr, escapes kept)."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in env.items() if k not in ("NO_COLOR", "COLUMNS", "CI")} | {"TERM": "xterm-256color"}
+    proc = subprocess.Popen([sys.executable, "-m", "cloudmap", *args], env=env, stdin=secondary,
+                            stdout=secondary, stderr=secondary, close_fds=True)
+    os.close(secondary)
+    drawn, deadline = bytearray(), time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([primary], [], [], 1)[0]:
+                try:
+                    chunk = os.read(primary, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                drawn += chunk
+            elif proc.poll() is not None:
+                break
+        else:
+            proc.kill()
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        return proc.wait(timeout=30), drawn.decode("utf-8", "replace")
+    finally:
+        os.close(primary)

@@ -65,6 +65,8 @@ def test_findings_chokepoints_assets_and_neighbourhood(graph, neo4j_settings):
     assert summary["entry"] == {"id": "vm-1", "name": "vm-1", "labels": ["AWSInstance", "Asset", "VirtualMachine"]}
     finding = client.get(f"/api/v1/findings/{summary['id']}", headers=h).json()
     assert {n["id"] for n in finding["path"]["nodes"]} >= {"internet", "vm-1"}
+    assert [s["move"] for s in finding["steps"]] == [r["type"] for r in finding["path"]["relationships"]]
+    assert all(s["explanation"] for s in finding["steps"])
     full = client.get("/api/v1/findings", params={"limit": 1, "view": "full"}, headers=h).json()["items"][0]
     assert full["path"]["relationships"] == finding["path"]["relationships"] and full["factors"]
     assert {k: full[k] for k in summary} == summary   # a summary is the full item without the heavy parts
@@ -72,6 +74,7 @@ def test_findings_chokepoints_assets_and_neighbourhood(graph, neo4j_settings):
     assert client.get("/api/v1/findings", params={"level": "nonsense"}, headers=h).status_code == 400
     assert client.get("/api/v1/findings", params={"limit": 501}, headers=h).status_code == 422
     assert client.get("/api/v1/chokepoints", headers=h).json()["items"][0]["findings"] == 1
+    assert client.get("/api/v1/chokepoints", params={"min_level": "severe"}, headers=h).status_code == 422
     rules_items = client.get("/api/v1/rules", headers=h).json()["items"]
     cred = next(r for r in rules_items if r["id"] == "CM-CRED-001")
     assert cred["file"] == "CM-CRED-001.cypher"   # a name, not the server's path

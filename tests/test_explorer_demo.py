@@ -33,7 +33,7 @@ def demo(_session_graph, neo4j_env, tmp_path_factory):
         for key, value in neo4j_env.items():
             mp.setenv(key, value)
         mp.setenv("CLOUDMAP_CONFIG", str(tmp_path_factory.mktemp("explore") / "config.toml"))
-        run_demo(_session_graph, echo=lambda _msg: None, small=True)
+        run_demo(_session_graph, small=True)
     yield _session_graph
     wipe(_session_graph)
 

@@ -91,11 +91,25 @@ def test_finding_shape_path_queries_and_chokepoints(graph):
     assert roles == {"vm-a": "entry", "role-a": "path", "cards": "target"}
     assert full["path"]["nodes"][3]["properties"]["name"] == "cards"
     assert get_finding(graph, "nope") is None
+    # each hop explained: its move and the evidence that allows it
+    assert [(s["step"], s["from"], s["move"], s["to"]) for s in full["steps"]] == [
+        (1, "Internet", "CAN_REACH", "web-a"), (2, "web-a", "CAN_AUTHENTICATE_AS", "role-a"),
+        (3, "role-a", "CAN_ACCESS", "cards")]
+    assert full["steps"][0]["explanation"].startswith("reachable from the internet on *")
+    assert full["steps"][2]["explanation"].startswith("has read access")
+    assert full["other_paths"] == 0 and full["also_matched_by"] == ["CM-PATH-001"]   # one finding for one path
 
     ranked = chokepoints(graph, limit=5)
     # vm-a and its exposure edge carry CM-VM-001, CM-VM-003 and CM-NET-001 (all ports open)
     assert {(i["id"], i["findings"]) for i in ranked[:2]} == {("vm-a", 3), ("(internet)-[:CAN_REACH]->(vm-a)", 3)}
     assert all(i["id"] != "internet" for i in ranked)
+    # only the paths of findings at or above a level: the critical/high ones
+    severe = {x["id"] for x in everything(graph) if x["level"] in ("critical", "high")}
+    top = chokepoints(graph, limit=50, min_level="high")
+    assert top and all(i["findings"] <= len(severe) for i in top)
+    assert ("vm-a", len(severe)) in {(i["id"], i["findings"]) for i in top}
+    with pytest.raises(QueryError, match="min_level 'severe'"):
+        chokepoints(graph, min_level="severe")
 
 
 def test_malformed_rules_are_reported_with_line_and_skipped(graph, tmp_path):
@@ -160,3 +174,8 @@ def test_cli_analyze_findings_fail_on_rules_and_chokepoints(graph, cli_env):
     assert shown["params"] == {"min_cvss": 7.0} and "MATCH path" in shown["query"]
     ranked = cli_json(cli_env, "chokepoints", "--format", "json")
     assert "vm-a" in {i["id"] for i in ranked[:2]}
+    assert run_cli(cli_env, "chokepoints", "--min-level", "severe").returncode == 2
+    top = everything(graph)[0]
+    shown = run_cli(cli_env, "findings", "show", top["id"])
+    assert shown.returncode == 0, shown.stderr
+    assert "  1. Internet -[CAN_REACH]-> web-a" in shown.stdout and "  3. role-a -[CAN_ACCESS]-> cards" in shown.stdout

@@ -41,3 +41,24 @@ def test_a_step_draws_a_spinner_on_a_terminal():
         s.done("8,158 edges")
     text = out.getvalue()
     assert "\x1b[" in text and "✓" in text and "Deriving: 8,158 edges" in text
+
+
+def test_a_step_stays_plain_in_ci(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    out = io.StringIO()
+    with step("Deriving", Console(file=out, force_terminal=True, width=80)) as s:
+        s.report("exposure")
+        s.done("8,158 edges")
+    assert re.fullmatch(r"Deriving: 8,158 edges in \d+\.\d s\n", re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()))
+    assert "✓" not in out.getvalue()
+
+
+def test_a_verbose_step_prints_every_report_on_a_line():
+    out = io.StringIO()
+    with step("Rules", Console(file=out, force_terminal=False, width=80), verbose=True) as s:
+        s.report("rule 1/2 CM-X-001: 0 match(es)")
+        s.report("rule 2/2 CM-X-002: 3 match(es)")
+        s.done("3 findings")
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["  rule 1/2 CM-X-001: 0 match(es)", "  rule 2/2 CM-X-002: 3 match(es)"], lines
+    assert re.fullmatch(r"Rules: 3 findings in \d+\.\d s", lines[2]) and len(lines) == 3

@@ -24,6 +24,9 @@ def test_catalogue_is_current():
      "// remediation: x\n"), 5, "unknown risk factor(s) scary"),
     (("// id: CM-X-001\n// title: x\n// description: x\n// severity: low\n// risk_factors: [rce]\n"
      "// remediation: x\n// attack: [lateral]\n"), 7, "MITRE ATT&CK"),
+    (("// id: CM-X-001\n// title: x\n// short_title: Internet-exposed VM with a very long name\n"
+      "// description: x\n// severity: low\n// risk_factors: [rce]\n// remediation: x\n"), 3,
+     "short_title has 41 characters; keep it to 34"),
     ("MATCH (n) RETURN n\n", 1, "no header"),
 ])
 def test_header_problems_name_the_line(tmp_path, header, line, message):
@@ -33,6 +36,17 @@ def test_header_problems_name_the_line(tmp_path, header, line, message):
     problem = parse_rule(path)
     assert isinstance(problem, RuleProblem) and problem.line == line and message in problem.message, problem
     assert str(problem).startswith(f"{path}:{line}: ")
+
+
+def test_a_short_title_labels_the_rule_in_narrow_tables(tmp_path):
+    header = "// id: CM-X-001\n// title: A long title for wide tables\n// description: x\n// severity: low\n" \
+             "// risk_factors: [rce]\n// remediation: x\n"
+    body = "MATCH p = (n) RETURN p AS path, n AS entry, n AS target, {} AS evidence\n"
+    (tmp_path / "plain.cypher").write_text(header + body)
+    (tmp_path / "short.cypher").write_text(header.replace("CM-X-001", "CM-X-002") + "// short_title: Short\n" + body)
+    plain, short = parse_rule(tmp_path / "plain.cypher"), parse_rule(tmp_path / "short.cypher")
+    assert (plain.label, short.label, short.title) == ("A long title for wide tables", "Short",
+                                                       "A long title for wide tables")
 
 
 def test_two_statements_are_refused(tmp_path):

@@ -40,7 +40,7 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
             owned = app.state.graph = connect(cfg)
             apply_schema(owned)
             move_out_of_graph(owned, app.state.auth_store)
-            app.state.analyses = AnalysisRunner(owned)
+            app.state.analyses = AnalysisRunner(owned, cfg)
         try:
             yield
         finally:
@@ -55,7 +55,7 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
     app.state.graph = graph
     app.state.library = library
     app.state.auth_enabled = auth
-    app.state.analyses = AnalysisRunner(graph) if graph is not None else None
+    app.state.analyses = AnalysisRunner(graph, cfg) if graph is not None else None
     app.state.auth_store = AuthStore(cfg.auth_db_path)
     if graph is not None:
         move_out_of_graph(graph, app.state.auth_store)

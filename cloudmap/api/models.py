@@ -127,6 +127,20 @@ class AnalysisJob(BaseModel):
     error: str | None = None
 
 
+FindingIds = Field(min_length=1, max_length=1000, description="finding ids")
+
+
+class SuppressIn(Strict):
+    ids: list[str] = FindingIds
+    reason: str = Field(min_length=1, max_length=1000, description="why the risk is accepted or not real")
+    until: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                              description="YYYY-MM-DD, today or later: the finding reopens after this day")
+
+
+class UnsuppressIn(Strict):
+    ids: list[str] = FindingIds
+
+
 class Health(BaseModel):
     status: str
     neo4j: str

@@ -23,6 +23,9 @@ from cloudmap.graph.schema import apply_schema
 console = Console(highlight=False, soft_wrap=True, markup=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
+# Finding levels in colour (plain text where colour is off: NO_COLOR, pipes).
+LEVEL_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
 # Exit codes scripts can rely on.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FINDINGS = 0, 1, 2, 3
 

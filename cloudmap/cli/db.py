@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cloudmap.cli.common import Format, console, fail, info, print_json
-from cloudmap.config import settings
+from cloudmap.config import Settings, settings
 from cloudmap.db import manage
 
 app = typer.Typer(no_args_is_help=True, help="Run the local Neo4j server (JVM from Maven Central, or Docker).\n\n"
@@ -18,11 +18,17 @@ def start() -> None:
 
     Example: cloudmap db start && cloudmap db status
     """
+    start_local(settings())
+
+
+def start_local(cfg: Settings) -> Settings:
+    """Start the local Neo4j as a step; the first fetch of its jars reports how far it got."""
     from cloudmap.cli.progress import step
 
     with step("Neo4j") as s:
-        manage.start(settings(), echo=info, progress=lambda jars: s.report(f"fetching jars from Maven Central: {jars}"))
+        cfg = manage.start(cfg, echo=info, progress=lambda jars: s.report(f"fetching jars from Maven Central: {jars}"))
         s.done("up")
+    return cfg
 
 
 @app.command()

@@ -39,6 +39,11 @@ PUBLIC_BUCKET = "acme-public-assets"
 EXPORTS_BUCKET = "acme-customer-exports"
 AMI = "ami-0123456789abcdef0"
 
+# The three seed cases (instances of PROD) and what each shows, as the demo names them at the end.
+SEED_CASES = (("payments-web", "exposed, Log4Shell, its role reads card data"),
+              ("marketing-blog", "exposed the same way, reads only public assets"),
+              ("batch-worker", "private, vulnerable packages, no sensitive access"))
+
 
 @dataclass
 class Built:

@@ -7,6 +7,9 @@ import os
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+
+import boto3
 
 from cloudmap.config import ConfigError
 from cloudmap.db.server import free_port
@@ -26,7 +29,9 @@ def moto_server() -> Iterator[str]:
         raise ConfigError("the demo builds its AWS accounts in moto, a local AWS emulator, which is not installed: "
                           "pip install 'cloudmap[demo]'") from None
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call otherwise
+    # An access-log line per AWS call otherwise, and a traceback per call moto cannot answer (the demo
+    # says those once, through EmulatorSession).
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -45,3 +50,51 @@ def moto_server() -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@cache
+def emulated(service: str) -> bool:
+    """Whether moto has a backend for this boto3 service name."""
+    from moto.backends import get_backend
+
+    try:
+        get_backend(service)
+    except ImportError:
+        return False
+    return True
+
+
+class EmulatorSession(boto3.Session):
+    """A session on moto that turns what moto cannot answer into a skipped scope rather than a failed
+    one: a service moto has no backend for, or a call it answers with a 500 (an action it does not
+    implement). ``unanswered`` collects those service names, shared with the sessions of ``sibling``,
+    so the demo can say them once."""
+
+    def __init__(self, *args, unanswered: set[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unanswered = set() if unanswered is None else unanswered
+
+    def sibling(self, other: boto3.Session) -> EmulatorSession:
+        """``other`` (e.g. an assumed role's session) on the same emulator, sharing ``unanswered``."""
+        creds = other.get_credentials()
+        return EmulatorSession(aws_access_key_id=creds.access_key, aws_secret_access_key=creds.secret_key,
+                               aws_session_token=creds.token, region_name=other.region_name,
+                               unanswered=self.unanswered)
+
+    def client(self, service_name: str, *args, **kwargs):
+        from cloudmap.loaders.aws.context import Skipped
+
+        if not emulated(service_name):
+            self.unanswered.add(service_name)
+            raise Skipped(f"moto does not emulate {service_name}")
+        client = super().client(service_name, *args, **kwargs)
+        client.meta.events.register("before-parse", self._unanswered)
+        return client
+
+    def _unanswered(self, response_dict: dict, operation_model, **_) -> None:
+        from cloudmap.loaders.aws.context import Skipped
+
+        if response_dict.get("status_code") == 500:  # before botocore retries it
+            service = operation_model.service_model.service_name
+            self.unanswered.add(service)
+            raise Skipped(f"moto does not implement {service} {operation_model.name}")

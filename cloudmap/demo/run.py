@@ -1,16 +1,20 @@
 """`cloudmap demo` as a function: build the estate, load it through the real loaders, analyse.
 
 Every source goes through its loader's library entry point, the same function its `cloudmap load ...`
-verb calls; progress goes to the echo callback.
+verb calls. Each long part runs as a step from the ``steps`` factory the caller passes (the CLI draws
+them as spinners); what the user should know afterwards goes to ``DemoResult.notes``.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from cloudmap.demo import aws_estate
 from cloudmap.graph.driver import Graph
@@ -21,7 +25,28 @@ DEMO_ACCOUNTS = (aws_estate.PROD, aws_estate.SHARED, AZURE_SUBSCRIPTION)
 # Each Trivy report scanned one instance's volume; the demo attaches it to that instance.
 TRIVY_REPORTS = ("payments-web", "marketing-blog", "batch-worker", "bastion")
 
-Echo = Callable[[str], None]
+Report = Callable[[str], None]
+
+
+class Step(Protocol):
+    def report(self, message: str) -> None: ...   # the latest news of a running step
+    def say(self, message: str) -> None: ...      # a line that stays
+    def done(self, detail: str) -> None: ...      # what the step's closing line says
+
+
+Steps = Callable[[str], AbstractContextManager[Step]]
+
+
+class _Quiet:
+    def report(self, message: str) -> None: ...
+    def say(self, message: str) -> None: ...
+    def done(self, detail: str) -> None: ...
+
+
+@contextmanager
+def quiet(title: str) -> Iterator[Step]:
+    """Steps that say nothing (library and test use)."""
+    yield _Quiet()
 
 
 class DemoError(Exception):
@@ -32,8 +57,9 @@ class DemoError(Exception):
 class DemoResult:
     timings: dict[str, float] = field(default_factory=dict)
     built: dict[str, int] = field(default_factory=dict)
-    loads: dict[str, dict] = field(default_factory=dict)
+    loads: dict[str, list[dict]] = field(default_factory=dict)
     analysis: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def data_dir() -> Path:
@@ -46,20 +72,25 @@ def foreign_assets(graph: Graph) -> int:
                       "RETURN count(n) AS n", ids=list(DEMO_ACCOUNTS))[0]["n"]
 
 
-def describe(summary: LoadSummary) -> str:
-    """One line from a loader's summary: what it wrote, or the counts it reports."""
-    written = sum(summary.written.values())
-    counts = {k: v for k, v in summary.details.items() if isinstance(v, int) and not isinstance(v, bool)}
-    if counts and not any(k[0].isupper() for k in summary.written):
-        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
-    return f"{written} nodes and relationships written"
+def describe(summaries: list[LoadSummary]) -> str:
+    """One line from loaders' summaries: what they wrote, or the counts an enrichment reports."""
+    if len(summaries) == 1:
+        summary = summaries[0]
+        counts = {k: v for k, v in summary.details.items() if isinstance(v, int) and not isinstance(v, bool)}
+        if counts and not any(k[0].isupper() for k in summary.written):
+            return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
+    return f"{sum(sum(s.written.values()) for s in summaries):,} nodes and relationships written"
 
 
-def load_estate(graph: Graph, result: DemoResult, echo: Echo, small: bool = False) -> None:
+def counted(report: Report, total: int) -> Report:
+    """``report`` with a running count in front: ``12/56 aws/.../ec2``."""
+    seen = itertools.count(1)
+    return lambda message: report(f"{next(seen)}/{total} {message}")
+
+
+def load_estate(graph: Graph, result: DemoResult, steps: Steps = quiet, small: bool = False) -> None:
     """Build the AWS accounts in moto and load every demo source into the graph."""
-    import boto3
-
-    from cloudmap.demo.moto_server import moto_server
+    from cloudmap.demo.moto_server import EmulatorSession, moto_server
     from cloudmap.loaders import aws, azure
     from cloudmap.loaders.classification.file import load_classification
     from cloudmap.loaders.epss.scores import load_scores
@@ -69,58 +100,88 @@ def load_estate(graph: Graph, result: DemoResult, echo: Echo, small: bool = Fals
 
     data = data_dir()
     with moto_server() as endpoint:
-        echo(f"Building the AWS estate in moto at {endpoint} (two accounts{', no noise' if small else ''}) ...")
-        t = time.monotonic()
-        built = aws_estate.build_estate(noise=not small)
-        result.timings["build_aws"] = time.monotonic() - t
-        result.built = built.counts
-        echo("  " + ", ".join(f"{n} {what}" for what, n in sorted(built.counts.items())))
+        with steps(f"AWS estate in moto at {endpoint}") as step:
+            t = time.monotonic()
+            built = aws_estate.build_estate(noise=not small)
+            result.timings["build_aws"] = time.monotonic() - t
+            result.built = built.counts
+            step.done("2 accounts, " + ", ".join(f"{n} {what.replace('_', ' ')}"
+                                                  for what, n in sorted(built.counts.items())))
         regions = [aws_estate.PRIMARY_REGION, *(() if small else aws_estate.NOISE_REGIONS[1:])]
-        session = boto3.Session()
-        _load(result, echo, f"aws account {aws_estate.PROD}", lambda: aws.load(graph, session, regions))
-        _load(result, echo, f"aws account {aws_estate.SHARED} (assumed role)", lambda: aws.load(
-            graph, aws.assume_role(session, aws_estate.cross_account_role_arn()), regions))
-        for name in TRIVY_REPORTS:
-            _load(result, echo, f"trivy report of {name}", lambda name=name: load_files(
-                graph, "trivy", read_reports, [data / "trivy" / f"{name}.json"], built.instances[name]))
+        session = EmulatorSession()
+        scopes = aws.scope_count(regions)
+        _load(result, steps, f"AWS account {aws_estate.PROD}",
+              lambda report: aws.load(graph, session, regions, progress=counted(report, scopes)))
+        _load(result, steps, f"AWS account {aws_estate.SHARED} (assumed role)", lambda report: aws.load(
+            graph, session.sibling(aws.assume_role(session, aws_estate.cross_account_role_arn())), regions,
+            progress=counted(report, scopes)))
+        _load(result, steps, f"Trivy reports of {len(TRIVY_REPORTS)} instances",
+              *(lambda report, name=name: load_files(graph, "trivy", read_reports, [data / "trivy" / f"{name}.json"],
+                                                     built.instances[name], progress=report)
+                for name in TRIVY_REPORTS))
+    if session.unanswered:
+        result.notes.append(f"moto, the local AWS emulator, does not answer {', '.join(sorted(session.unanswered))}: "
+                            "the demo skipped those scopes (a real account loads them).")
     exports = sorted((data / "azure").glob("*.json"))
-    _load(result, echo, f"azure subscription {AZURE_SUBSCRIPTION}", lambda: azure.load(graph, exports=exports))
-    _load(result, echo, "classification file", lambda: load_classification(graph, data / "classification.yaml"))
-    _load(result, echo, "CISA KEV sample", lambda: load_catalog(graph, data / "kev.json"))
-    _load(result, echo, "EPSS sample", lambda: load_scores(graph, data / "epss.csv"))
+    _load(result, steps, f"Azure subscription {AZURE_SUBSCRIPTION}",
+          lambda report: azure.load(graph, exports=exports, progress=report))
+    _load(result, steps, "Classification file", lambda _: load_classification(graph, data / "classification.yaml"))
+    _load(result, steps, "CISA KEV sample", lambda _: load_catalog(graph, data / "kev.json"))
+    _load(result, steps, "EPSS sample", lambda _: load_scores(graph, data / "epss.csv"))
 
 
-def _load(result: DemoResult, echo: Echo, what: str, load: Callable[[], LoadSummary]) -> None:
-    echo(f"Loading {what} ...")
+def _load(result: DemoResult, steps: Steps, what: str, *loads: Callable[[Report], LoadSummary]) -> None:
+    """One step that runs ``loads`` (each hears the step's progress hook); AWS scopes that fail are noted."""
     t = time.monotonic()
-    try:
-        summary = load()
-    except ValueError as exc:  # InputError / AzureInputError: a demo data file the loader refuses
-        raise DemoError(f"loading {what} failed: {exc}") from None
+    summaries = []
+    with steps(what) as step:
+        for load in loads:
+            try:
+                summary = load(step.report)
+            except ValueError as exc:  # InputError / AzureInputError: a demo data file the loader refuses
+                raise DemoError(f"loading {what} failed: {exc}") from None
+            if summary.status != "success" and summary.provider != "aws":
+                raise DemoError(f"loading {what} failed: {'; '.join(summary.errors) or summary.status}")
+            if summary.errors:
+                result.notes.append(f"{what}: {len(summary.errors)} scope(s) failed: {'; '.join(summary.errors)}")
+            summaries.append(summary)
+        step.done(describe(summaries))
     result.timings[what] = time.monotonic() - t
-    if summary.status != "success" and summary.provider != "aws":
-        raise DemoError(f"loading {what} failed: {'; '.join(summary.errors) or summary.status}")
-    result.loads[what] = summary.as_json()
-    echo(f"  {describe(summary)} in {result.timings[what]:.1f} s")
+    result.loads[what] = [s.as_json() for s in summaries]
 
 
-def analyse(graph: Graph, result: DemoResult, echo: Echo) -> None:
+def analyse(graph: Graph, result: DemoResult, steps: Steps = quiet) -> None:
     from cloudmap.findings.analysis import run_analysis
 
-    echo("Deriving attack paths and running the rules ...")
     t = time.monotonic()
-    result.analysis = run_analysis(graph, progress=lambda msg: echo(f"  {msg}"))
+    with steps("Attack paths and rules") as step:
+        result.analysis = run_analysis(graph, progress=step.report)
+        step.done(f"{result.analysis['findings']['open']} findings from {result.analysis['rules']['run']} rules")
+    result.notes += [f"rule skipped: {p}" for p in result.analysis["problems"]]
     result.timings["analysis"] = time.monotonic() - t
 
 
-def run_demo(graph: Graph, echo: Echo, force: bool = False, small: bool = False) -> DemoResult:
+def seed_cases(graph: Graph) -> list[dict]:
+    """The top open finding through each seed VM (``aws_estate.SEED_CASES``), with what the case shows."""
+    from cloudmap.findings.query import list_findings
+
+    out = []
+    for name, story in aws_estate.SEED_CASES:
+        ids = graph.read("MATCH (v:VirtualMachine {name: $name}) WHERE v.account_id = $account RETURN v.id AS id",
+                         name=name, account=aws_estate.PROD)
+        found = list_findings(graph, asset=ids[0]["id"], limit=1, view="summary")[0] if ids else []
+        out.append({"name": name, "story": story, "finding": found[0] if found else None})
+    return out
+
+
+def run_demo(graph: Graph, steps: Steps = quiet, force: bool = False, small: bool = False) -> DemoResult:
     foreign = foreign_assets(graph)
     if foreign and not force:
         raise DemoError(f"the graph holds {foreign} assets of accounts that are not the demo's; the demo would "
                         f"mix with them. Use an empty database, or --force to load the demo alongside")
     result = DemoResult()
     t = time.monotonic()
-    load_estate(graph, result, echo, small=small)
-    analyse(graph, result, echo)
+    load_estate(graph, result, steps, small=small)
+    analyse(graph, result, steps)
     result.timings["total"] = time.monotonic() - t
     return result

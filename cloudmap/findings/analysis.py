@@ -18,7 +18,7 @@ from pathlib import Path
 
 from neo4j.exceptions import Neo4jError
 
-from cloudmap.findings import store
+from cloudmap.findings import exemptions, store, triage
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import now
 from cloudmap.graph.lease import Lease
@@ -37,6 +37,13 @@ def _user_rules_dir() -> Path | None:
         return settings().user_rules_dir
     except Exception:  # noqa: BLE001 - a bad config file is reported by the CLI, not here
         return None
+
+
+def configured_exemptions() -> list[exemptions.Exemption]:
+    """The entries of the ``exemptions_file`` setting (none when unset)."""
+    from cloudmap.config import settings
+    path = settings().exemptions_file
+    return exemptions.load_file(path) if path else []
 
 
 def derive_edges(graph: Graph, progress: Progress = None) -> dict:
@@ -90,7 +97,7 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
     paths: Counter = Counter()
     ran: list[str] = []
     problems: list[RuleProblem] = []
-    for rule in rules:
+    for n, rule in enumerate(rules, 1):
         problem = check_rule(graph, rule)
         if problem is None:
             try:
@@ -111,7 +118,7 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
             if kept is None or _better(row, kept):
                 best[row["id"]] = row
         if progress:
-            progress(f"{rule.id}: {len(matches)} match(es)")
+            progress(f"rule {n}/{len(rules)} {rule.id}: {len(matches)} match(es)")
     for fid, row in best.items():
         row["props"]["other_paths"] = paths[fid] - 1
     generic = {r.id for r in rules if r.generic}
@@ -119,27 +126,39 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
 
 
 def run_analysis(graph: Graph, rules_dir: str | Path | None = None, progress: Progress = None,
-                 derive: bool = True, wait: float = 0.0) -> dict:
+                 derive: bool = True, wait: float = 0.0, exempt: list[exemptions.Exemption] | None = None) -> dict:
     """Derive, run all rules (built-in plus ``rules_dir`` or CLOUDMAP_RULES_DIR), write findings.
     ``derive=False`` runs the rules on the derived edges already in the graph. ``wait``: seconds to
-    wait for running loads or another analysis (LeaseHeld after that).
+    wait for running loads or another analysis (LeaseHeld after that). ``exempt``: exemption entries
+    (default: the ``exemptions_file`` setting's); asset tags are always read.
 
-    Returns the summary: counts per level, new, reopened, resolved and retired findings, rule problems."""
+    Returns the summary: counts per level, new, reopened, resolved, retired and suppressed findings,
+    rule problems."""
+    entries = configured_exemptions() if exempt is None else exempt   # a bad file fails before any write
     analysis_id = f"analysis-{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     with Lease(graph, "analysis", "analysis", holder=analysis_id, wait=wait):
         graph.write("MATCH (a:Analysis {status: 'running'}) SET a.status = 'abandoned', a.finished_at = $now, "
                     "a.abandoned_by = $id", now=now(), id=analysis_id)
-        return _analyse(graph, analysis_id, rules_dir, progress, derive)
+        return _analyse(graph, analysis_id, rules_dir, progress, derive, entries)
 
 
-def _analyse(graph: Graph, analysis_id: str, rules_dir, progress: Progress, derive: bool) -> dict:
+def _triage(graph: Graph, rows: list[dict], before: dict, entries, stamp, analysis_id: str) -> None:
+    """Status, suppression and history events of each row (see :func:`cloudmap.findings.triage.plan`)."""
+    day = triage.today()
+    matched = exemptions.match(graph, rows, entries, day)
+    for row in rows:
+        row.update(triage.plan(before.get(row["id"]), row["props"]["level"], matched.get(row["id"]), day, stamp,
+                               analysis_id))
+
+
+def _analyse(graph: Graph, analysis_id: str, rules_dir, progress: Progress, derive: bool, entries) -> dict:
     started = now()
     _record(graph, analysis_id, {"started_at": started, "status": "running"})
     try:
         if derive:
             if progress:
                 progress("deriving attack edges")
-            engine = derive_edges(graph, progress)
+            engine = derive_edges(graph, progress and (lambda name: progress(f"deriving {name}")))
         else:
             engine = {"status": "skipped", "message": "derivation skipped: rules ran on the derived edges present"}
         extra = rules_dir if rules_dir is not None else _user_rules_dir()
@@ -148,7 +167,8 @@ def _analyse(graph: Graph, analysis_id: str, rules_dir, progress: Progress, deri
         rows, ran, run_problems = evaluate(graph, rules, progress)
         problems += run_problems
         stamp = now()
-        before = store.existing_status(graph, [r["id"] for r in rows])
+        before = store.existing_state(graph, [r["id"] for r in rows])
+        _triage(graph, rows, before, entries, stamp, analysis_id)
         store.write_findings(graph, rows, analysis_id, stamp)
         resolved = store.resolve_missing(graph, ran, analysis_id, stamp)
         retired = store.retire_unloaded(graph, [r.id for r in rules], analysis_id, stamp) if complete else []
@@ -156,19 +176,20 @@ def _analyse(graph: Graph, analysis_id: str, rules_dir, progress: Progress, deri
         _record(graph, analysis_id, {"finished_at": now(), "status": "failed",
                                      "summary": json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]})})
         raise
-    levels = Counter(r["props"]["level"] for r in rows)
+    suppressed = sum(1 for r in rows if r["status"] == "suppressed")
+    levels = Counter(r["props"]["level"] for r in rows if r["status"] == "open")
     summary = {
         "analysis_id": analysis_id, "status": "partial" if problems else "success",
         "started_at": started.isoformat(), "finished_at": now().isoformat(), "engine": engine,
         "rules": {"loaded": len(rules), "run": len(ran), "skipped": len(rules) - len(ran)},
         "problems": [str(p) for p in problems],
-        "findings": {"open": len(rows), "by_level": {lvl: levels.get(lvl, 0) for lvl in LEVELS},
-                     "new": sum(1 for r in rows if r["id"] not in before),
-                     "reopened": sum(1 for r in rows if before.get(r["id"]) == "resolved"),
+        "findings": {"open": len(rows) - suppressed, "by_level": {lvl: levels.get(lvl, 0) for lvl in LEVELS},
+                     "suppressed": suppressed, "new": sum(1 for r in rows if r["id"] not in before),
+                     "reopened": sum(1 for r in rows if before.get(r["id"], {}).get("status") in ("resolved", "retired")),
                      "resolved": len(resolved), "retired": len(retired)},
         "by_rule": dict(sorted(Counter(r["props"]["rule_id"] for r in rows).items())),
     }
     _record(graph, analysis_id, {"finished_at": now(), "status": summary["status"], "summary": json.dumps(summary, default=str),
-                                 "findings_open": len(rows), "findings_new": summary["findings"]["new"],
+                                 "findings_open": len(rows) - suppressed, "findings_new": summary["findings"]["new"],
                                  "findings_resolved": len(resolved)})
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from cloudmap.findings import triage
 from cloudmap.findings.explain import steps
 from cloudmap.graph.driver import Graph
 from cloudmap.rules.loader import LEVELS
@@ -13,7 +14,9 @@ from cloudmap.services.paging import CursorError, cut_page, decode_cursor, encod
 
 SORTS = {"score": ("f.score", "DESC"), "first_seen": ("f.first_seen", "DESC"), "last_seen": ("f.last_seen", "DESC"),
          "rule": ("f.rule_id", "ASC")}
-STATUSES = ("open", "resolved", "retired")
+STATUSES = ("open", "suppressed", "resolved", "retired")
+# A suppression past its expiry counts as open at once; the next analysis records the reopening.
+EXPIRED = "(f.status = 'suppressed' AND f.suppressed_until < $today)"
 
 
 class QueryError(ValueError):
@@ -39,8 +42,8 @@ def _decode_cursor(cursor: str):
 VIEWS = ("full", "summary")
 # What a summary carries: everything but the path, the score's factors, remediation and ATT&CK.
 SUMMARY_PROPS = ("id", "rule_id", "title", "level", "score", "severity", "status", "risk_factors", "evidence",
-                 "hops", "other_paths", "also_matched_by", "entry_id", "entry_name", "entry_labels", "target_id", "target_name", "target_labels",
-                 "analysis_id")
+                 "hops", "other_paths", "also_matched_by", "entry_id", "entry_name", "entry_labels", "target_id",
+                 "target_name", "target_labels", "analysis_id", *triage.FIELDS)
 # Times come back as ISO 8601 text made by the server: hydrating driver datetimes costs more than the
 # rest of a findings page.
 TIMES = ("first_seen", "last_seen", "resolved_at")
@@ -49,7 +52,8 @@ TIMES = ("first_seen", "last_seen", "resolved_at")
 def projection(view: str) -> str:
     """The Cypher map projection of ``f`` for a view."""
     props = [".*"] if view == "full" else ["." + p for p in SUMMARY_PROPS]
-    return "f {" + ", ".join(props + [f"{t}: toString(f.{t})" for t in TIMES]) + "}"
+    status = f"status: CASE WHEN {EXPIRED} THEN 'open' ELSE f.status END"
+    return "f {" + ", ".join(props + [f"{t}: toString(f.{t})" for t in TIMES] + [status]) + "}"
 
 
 def finding_view(props: dict, view: str = "full") -> dict:
@@ -71,15 +75,17 @@ def finding_view(props: dict, view: str = "full") -> dict:
         "other_paths": props.get("other_paths") or 0, "also_matched_by": list(props.get("also_matched_by") or []),
         "first_seen": props.get("first_seen"), "last_seen": props.get("last_seen"),
         "resolved_at": props.get("resolved_at"), "analysis_id": props.get("analysis_id"),
+        "suppression": triage.suppression_of(props) if props.get("status") == "suppressed" else None,
     }
     if full:
         out.update({"factors": json.loads(props.get("factors") or "[]"), "path": path, "steps": steps(path),
-                    "remediation": props.get("remediation"), "attack": list(props.get("attack") or [])})
+                    "remediation": props.get("remediation"), "attack": list(props.get("attack") or []),
+                    "history": triage.history(props)})
     return out
 
 
-def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str], dict]:
-    where, params = [], {}
+def _filters(level, rule, status, account, asset, risk_factor, today=None) -> tuple[list[str], dict]:
+    where, params = [], {"today": today or triage.today()}
     if level is not None:
         levels = [level] if isinstance(level, str) else list(level)
         if any(lv not in LEVELS for lv in levels):
@@ -91,9 +97,14 @@ def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str
         params["rule"] = rule.strip().upper()  # rule ids are upper case; `rules show` accepts either
     if status not in (None, "all"):
         if status not in STATUSES:
-            raise QueryError(f"status {status!r}: use open, resolved, retired or all")
-        where.append("f.status = $status")
-        params["status"] = status
+            raise QueryError(f"status {status!r}: use open, suppressed, resolved, retired or all")
+        if status == "open":
+            where.append(f"(f.status = 'open' OR {EXPIRED})")
+        elif status == "suppressed":
+            where.append(f"f.status = 'suppressed' AND NOT coalesce({EXPIRED}, false)")
+        else:
+            where.append("f.status = $status")
+            params["status"] = status
     if account:
         where.append("$account IN f.account_ids")
         params["account"] = account
@@ -107,17 +118,18 @@ def _filters(level, rule, status, account, asset, risk_factor) -> tuple[list[str
 
 
 def list_findings(graph: Graph, *, level=None, rule=None, status="open", account=None, asset=None,
-                  risk_factor=None, sort="score", limit=50, cursor=None, view="full") -> tuple[list[dict], str | None]:
+                  risk_factor=None, sort="score", limit=50, cursor=None, view="full",
+                  today=None) -> tuple[list[dict], str | None]:
     """A page of findings and the cursor of the next page (None at the end). Keyset paging: stable
     while findings are added. ``level`` is one level or a list; ``status`` open, resolved, retired or all;
-    ``view`` full (with the path) or summary."""
+    ``view`` full (with the path) or summary; ``today`` (YYYY-MM-DD) decides which suppressions have expired."""
     if sort not in SORTS:
         raise QueryError(f"sort {sort!r}: use one of {', '.join(SORTS)}")
     if view not in VIEWS:
         raise QueryError(f"view {view!r}: use full or summary")
     if not isinstance(limit, int) or not 1 <= limit <= 10_000:
         raise QueryError(f"limit {limit!r}: use 1..10000")
-    where, params = _filters(level, rule, status, account, asset, risk_factor)
+    where, params = _filters(level, rule, status, account, asset, risk_factor, today)
     key, direction = SORTS[sort]
     if cursor:
         value, fid = _decode_cursor(cursor)
@@ -141,16 +153,24 @@ def count_findings(graph: Graph, *, min_level: str, **filters) -> int:
     """How many findings (with the list filters) are at or above ``min_level``."""
     levels = [lv for lv in LEVELS if level_rank(lv) >= level_rank(min_level)]
     where, params = _filters(levels, filters.get("rule"), filters.get("status", "open"), filters.get("account"),
-                             filters.get("asset"), filters.get("risk_factor"))
+                             filters.get("asset"), filters.get("risk_factor"), filters.get("today"))
     return graph.read(f"MATCH (f:Finding) WHERE {' AND '.join(where)} RETURN count(f) AS n", **params)[0]["n"]
 
 
-def get_finding(graph: Graph, finding_id: str) -> dict | None:
+def count_by_status(graph: Graph, today: str | None = None) -> dict[str, int]:
+    """How many findings have each status (an expired suppression counts as open)."""
+    rows = graph.read(f"MATCH (f:Finding) RETURN CASE WHEN {EXPIRED} THEN 'open' ELSE f.status END AS status, "
+                      "count(*) AS n", today=today or triage.today())
+    return {s: next((r["n"] for r in rows if r["status"] == s), 0) for s in STATUSES}
+
+
+def get_finding(graph: Graph, finding_id: str, today: str | None = None) -> dict | None:
     """One finding with its path in graph form (nodes with their current properties, relationships)."""
     rows = graph.read("MATCH (f:Finding {id: $id}) "
                       "OPTIONAL MATCH (f)-[a:AFFECTS]->(n) "
                       f"RETURN {projection('full')} AS f, collect({{id: n.id, role: a.role, position: a.position, "
-                      "labels: labels(n), properties: properties(n)}) AS affects", id=finding_id)
+                      "labels: labels(n), properties: properties(n)}) AS affects", id=finding_id,
+                      today=today or triage.today())
     if not rows:
         return None
     view = finding_view(rows[0]["f"])

@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 
+from cloudmap.findings import triage
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import batched
 from cloudmap.rules.runner import Match
@@ -16,8 +17,9 @@ _UPSERT = """
 UNWIND $rows AS row
 MERGE (f:Finding {id: row.id})
 ON CREATE SET f.first_seen = $now
-SET f += row.props, f.last_seen = $now, f.status = 'open', f.analysis_id = $analysis_id, f.resolved_at = null,
-    f.retired_reason = null
+SET f += row.props, f.last_seen = $now, f.status = coalesce(row.status, 'open'), f.analysis_id = $analysis_id,
+    f.resolved_at = null, f.retired_reason = null
+SET f += coalesce(row.triage, {}), f.history = coalesce(f.history, []) + coalesce(row.events, [])
 WITH f, row
 CALL { WITH f MATCH (f)-[old:AFFECTS]->() DELETE old }
 WITH f, row
@@ -28,16 +30,15 @@ RETURN count(DISTINCT f) AS written
 """
 
 _RESOLVE = """
-MATCH (f:Finding {status: 'open'})
-WHERE f.rule_id IN $rule_ids AND f.analysis_id <> $analysis_id
-SET f.status = 'resolved', f.resolved_at = $now
+MATCH (f:Finding) WHERE f.status IN ['open', 'suppressed'] AND f.rule_id IN $rule_ids AND f.analysis_id <> $analysis_id
+SET f.status = 'resolved', f.resolved_at = $now, f.history = coalesce(f.history, []) + $event
 RETURN f.id AS id, f.level AS level
 """
 
 
 _RETIRE = """
-MATCH (f:Finding) WHERE f.status = 'open' AND NOT f.rule_id IN $loaded
-SET f.status = 'retired', f.resolved_at = $now,
+MATCH (f:Finding) WHERE f.status IN ['open', 'suppressed'] AND NOT f.rule_id IN $loaded
+SET f.status = 'retired', f.resolved_at = $now, f.history = coalesce(f.history, []) + $event,
     f.retired_reason = 'rule ' + f.rule_id + ' is no longer loaded (analysis ' + $analysis_id + ')'
 RETURN f.id AS id, f.rule_id AS rule_id
 """
@@ -82,11 +83,11 @@ def finding_row(match: Match, scored: dict) -> dict:
             "affects": affects(match)}
 
 
-def existing_status(graph: Graph, ids: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def existing_state(graph: Graph, ids: list[str]) -> dict[str, dict]:
+    """Status, level and suppression of the findings that exist already."""
+    out: dict[str, dict] = {}
     for batch in batched(ids, 5000):
-        for r in graph.read("MATCH (f:Finding) WHERE f.id IN $ids RETURN f.id AS id, f.status AS status", ids=batch):
-            out[r["id"]] = r["status"]
+        out.update(triage.stored(graph, batch))
     return out
 
 
@@ -100,11 +101,14 @@ def write_findings(graph: Graph, rows: list[dict], analysis_id: str, now: dateti
 
 
 def resolve_missing(graph: Graph, rule_ids: list[str], analysis_id: str, now: datetime) -> list[dict]:
-    """Open findings of the rules that ran, which this analysis no longer found, become resolved."""
-    return graph.write(_RESOLVE, rule_ids=rule_ids, analysis_id=analysis_id, now=now)
+    """Open (or suppressed) findings of the rules that ran, which this analysis no longer found, become
+    resolved; a suppression is kept for when the path comes back."""
+    return graph.write(_RESOLVE, rule_ids=rule_ids, analysis_id=analysis_id, now=now,
+                       event=[triage.event("resolved", now, analysis_id=analysis_id)])
 
 
 def retire_unloaded(graph: Graph, loaded_rule_ids: list[str], analysis_id: str, now: datetime) -> list[dict]:
     """Open findings of rules that are no longer loaded (file removed, rules directory changed) become
     ``retired`` with the reason; a rule that is loaded but failed to run keeps its findings open."""
-    return graph.write(_RETIRE, loaded=loaded_rule_ids, analysis_id=analysis_id, now=now)
+    return graph.write(_RETIRE, loaded=loaded_rule_ids, analysis_id=analysis_id, now=now,
+                       event=[triage.event("retired", now, analysis_id=analysis_id)])

@@ -20,7 +20,8 @@ RISK_FACTORS = ("internet-exposure", "lateral-movement", "vulnerability", "criti
                 "exploited-vulnerability", "rce", "privileged-identity", "privilege-escalation",
                 "sensitive-data", "critical-asset", "public-access", "basic-auth", "credential-exposure")
 REQUIRED = ("id", "title", "description", "severity", "risk_factors", "remediation")
-OPTIONAL = ("params", "attack", "references", "generic")
+OPTIONAL = ("short_title", "params", "attack", "references", "generic")
+SHORT_TITLE_MAX = 34  # what a findings table at 80 columns has room for
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 ATTACK_PATTERN = re.compile(r"^T\d{4}(\.\d{3})?$")
 COLUMNS = ("path", "entry", "target", "evidence")
@@ -52,6 +53,11 @@ class Rule:
     references: tuple[str, ...] = ()
     builtin: bool = True
     generic: bool = False               # a chained-path rule: defers to a template rule on the same (entry, target)
+    short_title: str = ""               # for narrow tables; the title when not given
+
+    @property
+    def label(self) -> str:
+        return self.short_title or self.title
 
     def summary(self) -> dict:
         return {"id": self.id, "title": self.title, "severity": self.severity,
@@ -147,6 +153,10 @@ def parse_rule(path: Path, builtin: bool = False) -> Rule | RuleProblem:
     generic = meta.get("generic", False)
     if not isinstance(generic, bool):
         return RuleProblem(name, line_of("generic"), "generic must be true or false")
+    short_title = str(meta.get("short_title") or "").strip()
+    if len(short_title) > SHORT_TITLE_MAX:
+        return RuleProblem(name, line_of("short_title"), f"short_title has {len(short_title)} characters; "
+                                                         f"keep it to {SHORT_TITLE_MAX}")
     if not query:
         return RuleProblem(name, body_line, "no query after the header")
     if re.search(r";\s*\S", query):
@@ -154,7 +164,8 @@ def parse_rule(path: Path, builtin: bool = False) -> Rule | RuleProblem:
     return Rule(id=rid, title=str(meta["title"]).strip(), description=str(meta["description"]).strip(),
                 severity=severity, risk_factors=tuple(factors), remediation=str(meta["remediation"]).strip(),
                 query=query, file=name, body_line=body_line, params=params, attack=tuple(attack),
-                references=tuple(str(r) for r in refs), builtin=builtin, generic=generic)
+                references=tuple(str(r) for r in refs), builtin=builtin, generic=generic,
+                short_title=short_title)
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = ()) -> tuple[list[Rule], list[RuleProblem]]:

@@ -67,9 +67,6 @@ def _problem(rule: Rule, exc: Neo4jError) -> RuleProblem:
 def check_rule(graph: Graph, rule: Rule) -> RuleProblem | None:
     """``EXPLAIN`` the query: syntax, read-only (by the planner's query type), returned columns, and
     the keys of its evidence map against the Evidence model."""
-    problem = check_evidence_keys(rule)
-    if problem:
-        return problem
     try:
         with graph.session(default_access_mode=neo4j.READ_ACCESS, notifications_min_severity="OFF") as session:
             result = session.run("EXPLAIN " + rule.query, rule.params)
@@ -88,7 +85,7 @@ def check_rule(graph: Graph, rule: Rule) -> RuleProblem | None:
     if missing:
         return RuleProblem(rule.file, rule.body_line, f"{rule.id}: the query must return {', '.join(COLUMNS)} "
                                                       f"(missing {', '.join(missing)})")
-    return None
+    return check_evidence_keys(rule)
 
 
 def node_view(node: neo4j.graph.Node) -> dict:

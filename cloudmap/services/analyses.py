@@ -27,8 +27,9 @@ JOB_WAIT_SECONDS = 600
 
 
 class AnalysisRunner:
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, settings=None):
         self.graph = graph
+        self.settings = settings   # its notify targets hear of each analysis
         self.jobs: dict[str, dict] = {}
         self._lock = threading.Lock()
 
@@ -49,12 +50,22 @@ class AnalysisRunner:
 
         try:
             summary = run_analysis(self.graph, wait=JOB_WAIT_SECONDS)
+            summary["notifications"] = self._notify(summary["analysis_id"])
             job.update(status=summary.get("status", "success"), summary=json_value(summary),
                        analysis_id=summary.get("analysis_id"))
         except Exception as exc:  # noqa: BLE001 - reported in the job, not lost in a thread
             log.error("analysis %s failed: %s", job["id"], type(exc).__name__)
             job.update(status="failed", error=f"{type(exc).__name__}: {str(exc)[:300]}")
         job["finished_at"] = datetime.now(UTC).isoformat()
+
+    def _notify(self, analysis_id: str) -> list[str]:
+        from cloudmap.findings import notify
+
+        cfg = self.settings
+        if cfg is None or not cfg.notify:
+            return []
+        return notify.send(self.graph, analysis_id, cfg.notify,
+                           notify.Delivery(attempts=cfg.notify_attempts, timeout=cfg.notify_timeout))
 
     def get(self, job_id: str) -> dict | None:
         if job_id in self.jobs:

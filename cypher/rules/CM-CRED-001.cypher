@@ -1,5 +1,6 @@
 // id: CM-CRED-001
 // title: Secrets readable from an internet-exposed workload
+// short_title: Exposed workload reads secrets
 // description: 'An internet-exposed workload runs as an identity that can read secrets (Secrets Manager,
 //   Key Vault secrets, parameters): credentials to other systems are one compromise away.'
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-CRED-002
 // title: Internet-exposed workload holds long-lived user credentials
+// short_title: Exposed workload holds user keys
 // description: 'An internet-exposed workload can authenticate as a user that has access keys (keys stored
 //   on the host or in its configuration): they work from anywhere and do not expire.'
 // severity: high

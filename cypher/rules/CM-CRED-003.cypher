@@ -1,5 +1,6 @@
 // id: CM-CRED-003
 // title: Credentials in configuration
+// short_title: Credentials in configuration
 // description: 'A resource''s configuration (environment variables, user data, parameters, stack parameters
 //   or outputs, app settings, Terraform state) holds a credential in plain text: anyone who can read that
 //   configuration, and the workload itself, can use it. High when it opens an administrator or classified data.'

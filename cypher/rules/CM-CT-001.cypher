@@ -1,5 +1,6 @@
 // id: CM-CT-001
 // title: Internet-exposed container runs an image with RCE vulnerabilities
+// short_title: Exposed container with RCE CVEs
 // description: A pod or container service reachable from the internet runs an image with remote-code-execution
 //   vulnerabilities at or above min_cvss.
 // severity: high

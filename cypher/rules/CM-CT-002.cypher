@@ -1,5 +1,6 @@
 // id: CM-CT-002
 // title: Internet-exposed container runs privileged or on the host network
+// short_title: Exposed privileged container
 // description: 'A pod or container reachable from the internet runs privileged, or shares the host''s network
 //   or PID namespace (properties privileged, host_network, host_pid): escaping to the node is one step.'
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-CT-003
 // title: Internet-exposed vulnerable container can access sensitive data
+// short_title: Exposed container → sensitive data
 // description: A pod or container service reachable from the internet, running an image with high-severity
 //   vulnerabilities, has a cloud identity (IRSA, workload identity, task role) that can access sensitive
 //   data.

@@ -1,5 +1,6 @@
 // id: CM-DATA-001
 // title: Internet-exposed database allows password authentication
+// short_title: Exposed database, password login
 // description: 'A database reachable from the internet accepts password logins: open to credential stuffing
 //   and brute force.'
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-DATA-002
 // title: Publicly accessible data store holds sensitive data
+// short_title: Public data store, sensitive data
 // description: Anyone on the internet can read (or write) a bucket, blob container or other data store that
 //   holds sensitive data.
 // severity: critical

@@ -1,5 +1,6 @@
 // id: CM-DATA-003
 // title: Private data store replicates to a publicly accessible one
+// short_title: Replicates to a public data store
 // description: A data store that is not public replicates its data to one that anyone on the internet can
 //   read, so the private store's contents are public.
 // severity: high

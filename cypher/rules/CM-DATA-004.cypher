@@ -1,5 +1,6 @@
 // id: CM-DATA-004
 // title: Database snapshot is shared publicly
+// short_title: Public database snapshot
 // description: 'A database snapshot can be restored by any account: anyone can copy the database it was
 //   taken from.'
 // severity: high

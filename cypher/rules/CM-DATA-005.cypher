@@ -1,5 +1,6 @@
 // id: CM-DATA-005
 // title: Publicly accessible data store
+// short_title: Public data store
 // description: Anyone on the internet can read or write a data store with no known sensitive data (CM-DATA-002
 //   covers those; CM-DATA-004 snapshots). Often intended (static websites); confirm it is.
 // severity: medium

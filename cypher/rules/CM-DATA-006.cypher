@@ -1,5 +1,6 @@
 // id: CM-DATA-006
 // title: Storage account with sensitive data allows shared keys from public networks
+// short_title: Public shared-key storage account
 // description: 'An Azure storage account that accepts shared-key (account key / SAS) authentication and
 //   traffic from all networks holds sensitive data: one leaked key or SAS token reads it from anywhere.'
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-DATA-007
 // title: Internet-exposed database holds sensitive data
+// short_title: Exposed database, sensitive data
 // description: A database that holds sensitive data is reachable from the internet on the network.
 // severity: high
 // risk_factors: [internet-exposure, sensitive-data]

@@ -1,5 +1,6 @@
 // id: CM-ENTRA-001
 // title: Service principal with a valid secret holds high privileges
+// short_title: Privileged SP with valid secret
 // description: An application's service principal has a password or certificate that has not expired,
 //   and holds Owner, Contributor or User Access Administrator on a subscription or management group, an
 //   Entra directory role that reaches Global Administrator, or a Microsoft Graph permission that does.

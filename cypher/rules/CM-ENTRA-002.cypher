@@ -1,5 +1,6 @@
 // id: CM-ENTRA-002
 // title: Principal can make itself Global Administrator
+// short_title: Can become Global Administrator
 // description: A user, group member or service principal that is not Global Administrator can become one
 //   through the directory (Privileged Role Administrator, Graph RoleManagement.ReadWrite.Directory or
 //   AppRoleAssignment.ReadWrite.All), or take over a Global Administrator (Privileged Authentication

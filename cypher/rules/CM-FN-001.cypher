@@ -1,5 +1,6 @@
 // id: CM-FN-001
 // title: Function URL without authentication can access sensitive data
+// short_title: Open function URL → sensitive data
 // description: A function that anyone can invoke over HTTP (function URL with auth type NONE, anonymous
 //   HTTP trigger) runs as an identity that can access a data store holding sensitive data.
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-FN-002
 // title: Internet-exposed function with high-severity vulnerabilities
+// short_title: Exposed vulnerable function
 // description: A serverless function reachable from the internet has dependencies or an image with vulnerabilities
 //   at or above min_cvss.
 // severity: medium

@@ -1,5 +1,6 @@
 // id: CM-FN-003
 // title: Internet-exposed function has admin rights on the account
+// short_title: Exposed function is account admin
 // description: 'A serverless function reachable from the internet runs as an identity with full control
 //   of the account or subscription: any injection flaw in it is an account takeover.'
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-IAM-001
 // title: Principal can escalate to admin
+// short_title: Can escalate to admin
 // description: A principal without admin rights can escalate (e.g. iam:PassRole with a compute service,
 //   policy version edits, role assignment writes) to an identity that has full control of the account or
 //   subscription, or can rewrite its own permissions (an escalation to itself) in its own account.

@@ -1,5 +1,6 @@
 // id: CM-IAM-002
 // title: Internet-exposed workload can escalate to admin
+// short_title: Exposed workload can become admin
 // description: The identity of an internet-exposed workload can escalate to an identity with full control
 //   of the account or subscription.
 // severity: critical

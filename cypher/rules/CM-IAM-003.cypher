@@ -1,5 +1,6 @@
 // id: CM-IAM-003
 // title: User with active access keys has admin rights
+// short_title: Admin user with access keys
 // description: 'A user with active long-lived access keys has full control of the account: a leaked key
 //   is an account takeover.'
 // severity: medium

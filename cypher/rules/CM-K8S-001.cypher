@@ -1,5 +1,6 @@
 // id: CM-K8S-001
 // title: Kubernetes cluster API endpoint is public
+// short_title: Public Kubernetes API endpoint
 // description: The managed Kubernetes API server (EKS, AKS) accepts connections from any address.
 // severity: medium
 // risk_factors: [internet-exposure]

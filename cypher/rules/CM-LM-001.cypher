@@ -1,5 +1,6 @@
 // id: CM-LM-001
 // title: Vulnerable VM reachable by lateral movement from an internet-exposed workload
+// short_title: Lateral move to a vulnerable VM
 // description: 'A VM that is not itself exposed has high-severity vulnerabilities and can be reached over
 //   the network from a workload that is internet-exposed: one compromise away.'
 // severity: medium

@@ -1,5 +1,6 @@
 // id: CM-LM-002
 // title: Vulnerable VM reachable by lateral movement can access sensitive data
+// short_title: Lateral move → sensitive data
 // description: An attacker on an internet-exposed workload can reach a vulnerable VM whose identity can
 //   access a data store holding sensitive data.
 // severity: high

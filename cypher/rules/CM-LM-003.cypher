@@ -1,5 +1,6 @@
 // id: CM-LM-003
 // title: Vulnerable VM reachable by lateral movement can use a key vault or KMS key
+// short_title: Lateral move → vault or KMS key
 // description: An attacker on an internet-exposed workload can reach a vulnerable VM whose identity can
 //   use a key vault or encryption key.
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-LM-004
 // title: Vulnerable VM reachable by lateral movement has admin rights on the account
+// short_title: Lateral move → account admin
 // description: An attacker on an internet-exposed workload can reach a vulnerable VM whose identity has
 //   full control of the account or subscription.
 // severity: critical

@@ -1,5 +1,6 @@
 // id: CM-LM-005
 // title: Database with sensitive data reachable by lateral movement from a vulnerable internet-exposed workload
+// short_title: Lateral move → sensitive database
 // description: A private database that holds sensitive data accepts connections from an internet-exposed
 //   workload with high-severity vulnerabilities; compromising that workload puts the database one login away.
 // severity: high

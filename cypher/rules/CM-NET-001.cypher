@@ -1,5 +1,6 @@
 // id: CM-NET-001
 // title: Internet-exposed VM with a management port open
+// short_title: Exposed management port
 // description: 'SSH or RDP (mgmt_ports) of a virtual machine is reachable from the internet: a target for
 //   password spraying and exploits of the remote access service.'
 // severity: medium

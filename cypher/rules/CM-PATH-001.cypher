@@ -1,5 +1,6 @@
 // id: CM-PATH-001
 // title: Attack path from the internet to sensitive data
+// short_title: Internet → … → sensitive data
 // description: An internet-exposed workload reaches classified data, a secret, a key or a crown jewel through
 //   any chain of attacker moves (lateral network reach, the workload's identity, role assumption, privilege
 //   escalation, credentials left in configuration). Weaknesses of the entry (IMDSv1 with a role, password

@@ -1,5 +1,6 @@
 // id: CM-PATH-002
 // title: Attack path from the internet to account admin
+// short_title: Internet → … → account admin
 // description: An internet-exposed workload becomes administrator of an account or subscription through any
 //   chain of attacker moves (lateral network reach, the workload's identity, role assumption, privilege
 //   escalation, credentials left in configuration). Weaknesses of the entry count as exploitability like

@@ -1,7 +1,9 @@
 // id: CM-PATH-003
 // title: Principal with usable credentials can become account admin
+// short_title: Usable credentials → admin
 // description: An assumed-breach identity (an IAM user with an active access key or a console password, a
-//   service principal with a secret) that is not admin reaches full control of an account or subscription
+//   service principal with a secret, a GCP
+//   service account with a user-managed key) that is not admin reaches full control of an account or subscription
 //   through a chain of role assumptions and privilege escalations, including rewriting its own policy and
 //   joining an admin group.
 // severity: high
@@ -15,7 +17,8 @@
 MATCH (p:Identity)
 WHERE (p:User AND (p.has_console_password = true
                    OR EXISTS { (p)-[:HAS_KEY]->(k) WHERE coalesce(k.status, 'Active') = 'Active' }))
-   OR (p:ServicePrincipal AND coalesce(p.valid_credentials, 0) > 0)
+   OR (p:ServicePrincipal AND (coalesce(p.valid_credentials, 0) > 0
+                               OR EXISTS { (p)-[:HAS_KEY]->(k:Key) WHERE k.key_type = 'USER_MANAGED' }))
 MATCH path = SHORTEST 3 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){0,6}(i:Identity)
       -[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
 WHERE length(path) <= $max_hops AND (type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin')

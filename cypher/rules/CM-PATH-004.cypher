@@ -1,8 +1,10 @@
 // id: CM-PATH-004
 // title: Principal with usable credentials reaches sensitive data through a chain
+// short_title: Usable credentials → … → data
 // description: An assumed-breach identity (an IAM user with an active access key or a console password, a
-//   service principal with a valid secret) reaches classified data, a secret, a key or a crown jewel that it
-//   cannot read directly, through role assumptions and privilege escalations.
+//   service principal with a valid secret, a GCP service account with a user-managed key) reaches classified
+//   data, a secret, a key or a crown jewel that it cannot read directly, through role assumptions and
+//   privilege escalations.
 // severity: medium
 // generic: true
 // risk_factors: [sensitive-data]
@@ -14,7 +16,8 @@
 MATCH (p:Identity)
 WHERE (p:User AND (p.has_console_password = true
                    OR EXISTS { (p)-[:HAS_KEY]->(k) WHERE coalesce(k.status, 'Active') = 'Active' }))
-   OR (p:ServicePrincipal AND coalesce(p.valid_credentials, 0) > 0)
+   OR (p:ServicePrincipal AND (coalesce(p.valid_credentials, 0) > 0
+                               OR EXISTS { (p)-[:HAS_KEY]->(k:Key) WHERE k.key_type = 'USER_MANAGED' }))
 MATCH path = SHORTEST 3 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){1,6}(:Identity)-[last:CAN_ACCESS]->(t:Asset)
 WHERE length(path) <= $max_hops AND NOT t:Account
   AND (t:Secret OR t:Key OR t.criticality IN ['critical', 'high']

@@ -1,5 +1,6 @@
 // id: CM-VM-001
 // title: Internet-exposed VM with high-severity vulnerabilities
+// short_title: Exposed VM with high CVEs
 // description: A virtual machine reachable from the internet runs software with vulnerabilities at or above
 //   min_cvss.
 // severity: medium

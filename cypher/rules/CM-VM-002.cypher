@@ -1,5 +1,6 @@
 // id: CM-VM-002
 // title: Internet-exposed vulnerable VM can access a data store
+// short_title: Exposed vuln VM → data store
 // description: An internet-exposed VM with high-severity vulnerabilities runs as an identity that can access
 //   a data store (one without known sensitive data; CM-VM-003 covers those).
 // severity: medium

@@ -1,5 +1,6 @@
 // id: CM-VM-003
 // title: Internet-exposed vulnerable VM can access sensitive data
+// short_title: Exposed vuln VM → sensitive data
 // description: An internet-exposed VM with high-severity vulnerabilities runs as an identity that can read
 //   or write a data store holding sensitive data (PCI, PII, PHI, secrets).
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-VM-004
 // title: Internet-exposed vulnerable VM can use a key vault or KMS key
+// short_title: Exposed vuln VM → vault/KMS key
 // description: An internet-exposed VM with high-severity vulnerabilities runs as an identity with access
 //   to a key vault or an encryption key, so an attacker who exploits it can decrypt data or read key material.
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-VM-005
 // title: Internet-exposed vulnerable VM has admin rights on the account
+// short_title: Exposed vuln VM is account admin
 // description: An internet-exposed VM with high-severity vulnerabilities runs as an identity with full control
 //   of its AWS account or Azure subscription.
 // severity: critical

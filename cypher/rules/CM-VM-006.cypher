@@ -1,5 +1,6 @@
 // id: CM-VM-006
 // title: Internet-exposed VM with a known exploited vulnerability
+// short_title: Exposed VM with a KEV CVE
 // description: 'A virtual machine reachable from the internet has a vulnerability listed in CISA''s Known
 //   Exploited Vulnerabilities catalog: attackers use it in the wild.'
 // severity: high

@@ -1,5 +1,6 @@
 // id: CM-VM-007
 // title: Internet-exposed VM allows IMDSv1 and has a role
+// short_title: Exposed VM with IMDSv1 and role
 // description: 'An internet-exposed EC2 instance still answers IMDSv1 and has an instance profile role:
 //   a server-side request forgery in any exposed service hands out the role''s credentials.'
 // severity: high

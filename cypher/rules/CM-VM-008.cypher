@@ -1,5 +1,6 @@
 // id: CM-VM-008
 // title: VM with high-severity vulnerabilities
+// short_title: VM with high-severity CVEs
 // description: A virtual machine that is not reachable from the internet runs software with vulnerabilities
 //   at or above min_cvss. The exposure factor says whether it is reachable laterally from an exposed workload.
 // severity: low

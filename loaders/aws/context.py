@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -22,6 +23,10 @@ BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent
 # with a warning and its earlier data is kept, instead of counting as a failure.
 NOT_ENABLED_CODES = {"AWSOrganizationsNotInUseException", "OptInRequired", "SubscriptionRequiredException",
                      "NotImplemented", "InvalidAction", "UnrecognizedClientException"}
+
+
+# Host names under these are AWS's own endpoints; any other is one the user configured (an emulator, a proxy).
+AWS_DNS_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov")
 
 
 class Skipped(Exception):
@@ -41,6 +46,9 @@ class Ctx:
             region = (self.session.region_name or "us-east-1") if self.region == GLOBAL else self.region
             client = self.session.client(service, region_name=region, config=BOTO_CONFIG)
             client.meta.events.register("before-parse", check_complete)
+            host = urlsplit(client.meta.endpoint_url).netloc
+            if not host.split(":")[0].endswith(AWS_DNS_SUFFIXES):
+                client.meta.events.register("before-call", keep_host(host))
             self._clients[service] = client
         return self._clients[service]
 
@@ -80,6 +88,17 @@ def check_complete(response_dict: dict, operation_model, **_) -> None:
         except ValueError:
             raise IncompleteResponse(operation=name, reason=f"the JSON body of {len(body)} bytes does not parse") \
                 from None
+
+
+def keep_host(host: str) -> Callable:
+    """botocore ``before-call`` hook for a configured endpoint: the endpoint rules of some services
+    (s3control) put the account id in front of the host, ``123456789012.127.0.0.1:5000``, a name that
+    an emulator or a proxy does not serve; the request keeps the host as configured."""
+    def handler(params: dict, **_) -> None:
+        parts = urlsplit(params["url"])
+        if parts.netloc.endswith(f".{host}"):
+            params["url"] = parts._replace(netloc=host).geturl()
+    return handler
 
 
 def error_code(exc: BaseException) -> str:

@@ -77,7 +77,7 @@ def test_rules_that_read_files_or_urls_are_refused(graph, neo4j_settings, cli_en
     rules_dir.mkdir()
     body = ("LOAD CSV FROM 'http://127.0.0.1:9/steal' AS line "
             "MATCH p = (entry:Internet)-[:CAN_REACH]->(target) "
-            "RETURN p AS path, entry, target, {line: line} AS evidence")
+            "RETURN p AS path, entry, target, {location: line} AS evidence")
     (rules_dir / "CM-EVIL-001.cypher").write_text(RULE.format(body=body))
     (rules_dir / "CM-EVIL-002.cypher").write_text(RULE.replace("EVIL-001", "EVIL-002").format(
         body=body.replace("LOAD CSV FROM 'http://127.0.0.1:9/steal' AS line", "WITH 'file:///etc/passwd' AS line")))

@@ -6,10 +6,11 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from cloudmap.api.auth import reader
-from cloudmap.api.models import MAX_PAGE, Page
+from cloudmap.api.auth import hunter, reader
+from cloudmap.api.models import MAX_PAGE, Page, SuppressIn, UnsuppressIn
 from cloudmap.api.problems import Problem
-from cloudmap.api.routes.deps import graph
+from cloudmap.api.routes.deps import graph, store
+from cloudmap.findings import diff, triage
 from cloudmap.findings import query as findings
 from cloudmap.rules import load_rules
 from cloudmap.services.hunt import json_value
@@ -35,7 +36,8 @@ def list_rules(request: Request, key: dict = Depends(reader)) -> dict:
 def list_findings(request: Request, key: dict = Depends(reader),
                   level: str | None = Query(None, max_length=100, description="one level or a comma list"),
                   rule: str | None = text("a rule id, e.g. CM-VM-001"),
-                  status: Literal["open", "resolved", "retired", "all"] = "open",
+                  status: Literal["open", "suppressed", "resolved", "retired", "all"] = Query(
+                      "open", description="open (suppressed findings left out), suppressed, resolved, retired, all"),
                   account: str | None = text("an account or subscription id on the path"),
                   asset: str | None = text("an asset id the finding affects"),
                   risk_factor: str | None = text("a risk factor, e.g. internet-exposure"),
@@ -53,6 +55,44 @@ def list_findings(request: Request, key: dict = Depends(reader),
         raise Problem(400, str(exc)) from None
     # items are JSON-native already: answer directly rather than re-validate every nested path
     return JSONResponse({"items": items, "next_cursor": next_cursor})
+
+
+def _triage(request: Request, key: dict, action: str, fn, ids: list[str], **kw) -> dict:
+    try:
+        changed = fn(graph(request), ids, by=key["name"], **kw)
+    except triage.UnknownFinding as exc:
+        raise Problem(404, str(exc)) from None
+    except triage.TriageError as exc:
+        raise Problem(400, str(exc)) from None
+    store(request).audit(key["name"], action, ",".join(ids)[:1000], kw)
+    return {"items": changed}
+
+
+TRIAGE_ERRORS = {400: {"description": "a date in the past, or a finding that is not suppressed"},
+                 404: {"description": "an unknown finding id (nothing was changed)"}}
+
+
+@router.post("/findings/suppress", summary="Suppress findings (hunter or admin)", responses=TRIAGE_ERRORS)
+def suppress(request: Request, body: SuppressIn, key: dict = Depends(hunter)) -> dict:
+    """The findings stay evaluated but leave the default listing until `until` has passed (or until
+    unsuppressed); the change is kept in each finding's `history`, by the API key's name."""
+    return _triage(request, key, "findings.suppress", triage.suppress, body.ids, reason=body.reason, until=body.until)
+
+
+@router.post("/findings/unsuppress", summary="Lift manual suppressions (hunter or admin)", responses=TRIAGE_ERRORS)
+def unsuppress(request: Request, body: UnsuppressIn, key: dict = Depends(hunter)) -> dict:
+    return _triage(request, key, "findings.unsuppress", triage.unsuppress, body.ids)
+
+
+@router.get("/findings/diff", summary="What changed: new, resolved, reopened findings and level changes",
+            responses={400: {"description": "`since` is neither an analysis id nor a date"}})
+def findings_diff(request: Request, key: dict = Depends(reader), since: str | None = Query(
+        None, max_length=200, description="an analysis id or YYYY-MM-DD (default: what the last analysis changed)")
+                  ) -> dict:
+    try:
+        return json_value(diff.diff(graph(request), since))
+    except (diff.DiffError, triage.TriageError) as exc:
+        raise Problem(400, str(exc)) from None
 
 
 @router.get("/findings/{finding_id}", summary="One finding with its attack path in graph form",
