@@ -25,6 +25,10 @@ AWS_PROBES: dict[str, list[tuple[str, str, bool]]] = {
     "Snapshot": [("rds:RestoreDBInstanceFromDBSnapshot", "read", False), ("ec2:CreateVolume", "read", False),
                  ("rds:ModifyDBSnapshotAttribute", "admin", False)],
 }
+# Probe actions that give access only together with a second request on the resource they create:
+# a DB instance restored from an RDS snapshot answers to a master password the caller does not know
+# until rds:ModifyDBInstance resets it.
+AWS_PROBE_NEEDS: dict[str, str] = {"rds:RestoreDBInstanceFromDBSnapshot": "rds:ModifyDBInstance"}
 # Checked in this order: the first label a target has decides its probe list.
 AWS_PROBE_ORDER = ("Bucket", "Secret", "Key", "Table", "Snapshot", "Database")
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from cloudmap.engine import aws_policy, privesc
 from cloudmap.engine.access_levels import (
+    AWS_PROBE_NEEDS,
     AWS_PROBE_ORDER,
     AWS_PROBES,
     AZURE_PROBE_ORDER,
@@ -59,6 +60,8 @@ def aws_access(model: IamModel, targets: list[dict]) -> Iterator[dict]:
             allowed, levels, evidence, conditional = [], {}, set(), []
             for action, level, obj in probes:
                 d = p.can(action, f"{t['id']}/*" if obj else t["id"], rpol, account, kind == "Key")
+                if d.allowed and action in AWS_PROBE_NEEDS:
+                    d = _with_follow_up(p, d, AWS_PROBE_NEEDS[action])
                 if d.allowed:
                     allowed.append(action)
                     levels[action] = level
@@ -68,6 +71,15 @@ def aws_access(model: IamModel, targets: list[dict]) -> Iterator[dict]:
                 yield {"source": p.id, "target": t["id"], "level": level_of(allowed, levels),
                        "actions": allowed[:MAX_ACTIONS], "evidence": sorted(evidence),
                        "conditional": all(conditional)}
+
+
+def _with_follow_up(p: Principal, d: aws_policy.Decision, action: str) -> aws_policy.Decision:
+    """``d`` when ``p`` may also make the follow-up request on the resource the first one creates."""
+    follow = p.can(action, aws_policy.NEW_RESOURCE)
+    if not follow.allowed:
+        return follow
+    return aws_policy.Decision(True, d.conditional or follow.conditional, [*d.evidence, *follow.evidence],
+                               conditions=[*d.conditions, *follow.conditions])
 
 
 def aws_admins(graph: Graph, model: IamModel) -> Iterator[dict]:
