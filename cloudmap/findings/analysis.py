@@ -68,24 +68,30 @@ def _better(row: dict, kept: dict) -> bool:
     return key(row) < key(kept)
 
 
+def _rank(row: dict) -> tuple:
+    return (-level_rank(row["props"]["level"]), row["props"]["hops"])
+
+
 def one_per_path(rows: list[dict], generic: set[str]) -> list[dict]:
-    """A generic path rule defers to a template rule that reports the same (entry, target): one finding,
-    the template's, which names the generic rules in ``also_matched_by``."""
-    templates: dict[tuple, dict] = {}
+    """One finding per (entry, target) that both a template rule and a generic path rule report: the
+    template's (its title and remediation are the more specific) unless the generic one has a higher
+    level, or the same level in fewer hops. The kept finding names the other rules in ``also_matched_by``."""
+    groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        if row["props"]["rule_id"] not in generic:
-            key = (row["props"]["entry_id"], row["props"]["target_id"])
-            kept = templates.get(key)
-            if kept is None or _better(row, kept):
-                templates[key] = row
+        groups.setdefault((row["props"]["entry_id"], row["props"]["target_id"]), []).append(row)
     out = []
-    for row in rows:
-        key = (row["props"]["entry_id"], row["props"]["target_id"])
-        if row["props"]["rule_id"] in generic and key in templates:
-            kept = templates[key]["props"]
-            kept["also_matched_by"] = sorted({*(kept.get("also_matched_by") or []), row["props"]["rule_id"]})
+    for group in groups.values():
+        templates = [r for r in group if r["props"]["rule_id"] not in generic]
+        generics = [r for r in group if r["props"]["rule_id"] in generic]
+        if not templates or not generics:
+            out += group
             continue
-        out.append(row)
+        best_template, best_generic = min(templates, key=_rank), min(generics, key=_rank)
+        keep, fold = (generics, templates) if _rank(best_generic) < _rank(best_template) else (templates, generics)
+        folded = sorted({r["props"]["rule_id"] for r in fold})
+        for row in keep:
+            row["props"]["also_matched_by"] = sorted({*(row["props"].get("also_matched_by") or []), *folded})
+        out += keep
     return out
 
 

@@ -17,13 +17,23 @@
 MATCH (net:Internet)-[reach:CAN_REACH]->(e:Asset)
 WHERE NOT e:DataStore
 WITH net, e, collect(reach) AS reaches
-MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO|CAN_AUTHENTICATE_AS|CAN_ASSUME|CAN_ESCALATE_TO|EXPOSES_CREDENTIAL]->
-        (n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,7}
-      ()-[last:CAN_ACCESS|CAN_CONNECT_TO|EXPOSES_CREDENTIAL]->(t:Asset)
-WHERE length(chain) < $max_hops AND t <> e
+CALL (e) {
+  // lateral reach (at most two hops, never through another exposed asset), then the identity chain
+  MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
+        ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(:Identity)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}
+        ()-[last:CAN_ACCESS]->(t:Asset WHERE t:Secret OR t:Key OR t.criticality IN ['critical', 'high']
+                                      OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
+  RETURN chain, last, t
+  UNION
+  // lateral reach to a database, or a credential in configuration that opens a store
+  MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
+        ()-[last:CAN_CONNECT_TO|EXPOSES_CREDENTIAL]->(t:DataStore WHERE t.criticality IN ['critical', 'high']
+                                      OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
+  RETURN chain, last, t
+}
+WITH net, e, reaches, chain, last, t
+WHERE length(chain) < $max_hops AND t <> e AND NOT t:Account
   AND (type(last) <> 'CAN_CONNECT_TO' OR t:Database)
-  AND (t:Secret OR t:Key OR t.criticality IN ['critical', 'high']
-       OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
 WITH net, e, reaches, chain, last, t,
      [(t)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity,
      [(e)-[:RUNS_IMAGE*0..1]->()-[:HAS_VULNERABILITY]->(v:Vulnerability) WHERE coalesce(v.cvss, 0.0) >= $min_cvss | v] AS vulns

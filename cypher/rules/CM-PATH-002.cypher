@@ -17,8 +17,8 @@
 MATCH (net:Internet)-[reach:CAN_REACH]->(e:Asset)
 WHERE NOT e:DataStore
 WITH net, e, collect(reach) AS reaches
-MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO|CAN_AUTHENTICATE_AS|CAN_ASSUME|CAN_ESCALATE_TO|EXPOSES_CREDENTIAL]->
-        (n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,7}
+MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
+      ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(:Identity)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}
       (:Identity)-[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
 WHERE length(chain) < $max_hops AND (type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin')
 WITH net, e, reaches, chain, t,
