@@ -24,7 +24,7 @@ from tests.reliability.snapshot import assets_by_scope
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 SOURCE = f"aws {ACCOUNT}"
-GLOBAL_SERVICES = {"account", "iam", "s3"}
+GLOBAL_SERVICES = {"account", "iam", "s3", "s3control"}
 TRUST_LAMBDA = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 READ_SECRETS = {"Version": "2012-10-17", "Statement": [
@@ -32,7 +32,8 @@ READ_SECRETS = {"Version": "2012-10-17", "Statement": [
 
 
 # The scopes that read a service's API, where it is not only the scope of its name.
-SCOPES_OF = {"ecs": ("ecs", "ecs-runtime"), "iam": ("account", "iam")}
+# Scopes whose calls sign with another service's name: s3control requests are signed for "s3".
+SCOPES_OF = {"ecs": ("ecs", "ecs-runtime"), "iam": ("account", "iam"), "s3": ("s3", "s3control")}
 
 
 def scope(service: str) -> str:
