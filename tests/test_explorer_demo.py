@@ -72,14 +72,16 @@ EXPECTED = {
     "account-admins": {("ops-admin", PROD), ("ops-maintenance", PROD), ("OrganizationAccountAccessRole", SHARED),
                        (AZ_USER, "contoso-prod")},
     "assumable-roles": {("ops-admin", "OrganizationAccountAccessRole"),
-                        ("ops-maintenance", "OrganizationAccountAccessRole"), ("ops-maintenance", "ops-admin")},
+                        ("ops-maintenance", "OrganizationAccountAccessRole"), ("ops-maintenance", "ops-admin"),
+                        ("reporting-api-role", "analytics-reader")},
     "crown-jewels-reachable-by-identities": {
         ("ops-admin", "acme-payments-cardholder-data"), ("ops-maintenance", "acme-payments-cardholder-data"),
         ("payments-web-role", "acme-payments-cardholder-data"), (AZ_USER, "card-data"), (WEB_VM_ID, "card-data"),
-        ("ops-admin", "orders-db"), ("ops-maintenance", "orders-db")},
-    "exposed-assets-by-account": {(AZURE, 7), (PROD, 3)},
+        ("ops-admin", "orders-db"), ("ops-maintenance", "orders-db"),
+        ("reports-export", "acme-payments-cardholder-data")},
+    "exposed-assets-by-account": {(AZURE, 7), (PROD, 4)},
     "exposed-vms-with-imdsv1": {("bastion", "bastion-role"), ("marketing-blog", "marketing-blog-role"),
-                                ("payments-web", "payments-web-role")},
+                                ("payments-web", "payments-web-role"), ("reporting-api", "reporting-api-role")},
     "exposed-vms-with-severe-vulnerabilities": {
         ("bastion", "CVE-2023-0286"), ("marketing-blog", "CVE-2021-44228"), ("marketing-blog", "CVE-2023-38545"),
         ("payments-web", "CVE-2021-44228"), ("payments-web", "CVE-2023-38545"), ("payments-web", "CVE-2023-0286"),
@@ -89,19 +91,21 @@ EXPECTED = {
     "identities-reading-pci-pii": {
         ("ops-admin", "acme-payments-cardholder-data"), ("ops-maintenance", "acme-payments-cardholder-data"),
         ("payments-web-role", "acme-payments-cardholder-data"), (AZ_USER, "card-data"), (WEB_VM_ID, "card-data"),
-        (AZ_USER, "orders"), ("ops-admin", "orders-db"), ("ops-maintenance", "orders-db")},
+        (AZ_USER, "orders"), ("ops-admin", "orders-db"), ("ops-maintenance", "orders-db"),
+        ("reports-export", "acme-payments-cardholder-data"), ("analytics-reader", "acme-customer-exports"),
+        ("ops-admin", "acme-customer-exports"), ("ops-maintenance", "acme-customer-exports")},
     "internet-to-sensitive-data-paths": {
         ("Internet > web-vm > web-vm (system identity) > card-data", 3),
         ("Internet > payments-web > payments-web-role > acme-payments-cardholder-data", 3)},
     "keys-usable-from-exposed-workloads": {("shop-app", "id-shop")},
     "lateral-movement-to-databases": {("bastion", "orders-db"), ("marketing-blog", "orders-db"),
-                                      ("payments-web", "orders-db")},
+                                      ("payments-web", "orders-db"), ("reporting-api", "orders-db")},
     "public-data-stores": {("acme-public-assets",)},
     "public-snapshots": set(),  # the demo's one snapshot is private: the decoy of a public one
     "secrets-readable-from-exposed-workloads": {("shop-app", "id-shop")},
     "service-principals-with-valid-secrets": set(),  # the demo has no Entra export (tests/test_entra_loader.py has)
     "unencrypted-data-stores": {("orders-db",), (SNAPSHOT,)},
-    "users-without-mfa": {("ci-deployer",), ("dev-alice",), ("readonly-bob",)},
+    "users-without-mfa": {("ci-deployer",), ("dev-alice",), ("readonly-bob",), ("reports-export",)},
     "vulnerable-vms-by-severity": {("high", 4), ("critical", 3)},
     "workloads-running-rce-images": set(),  # no container workloads in the demo estate
 }

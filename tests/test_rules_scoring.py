@@ -124,7 +124,7 @@ def test_evidence_of_the_wrong_shape_is_refused():
 def test_rules_check_names_the_line_of_an_unknown_evidence_key(tmp_path):
     from cloudmap.rules.runner import check_evidence_keys
     path = tmp_path / "CM-X-001.cypher"
-    path.write_text("// id: CM-X-001\n// title: t\n// description: d\n// severity: low\n// risk_factors: []\n"
+    path.write_text("// id: CM-X-001\n// title: t\n// description: d\n// severity: low\n// risk_factors: [rce]\n"
                     "// remediation: r\nMATCH (n:Asset)\nRETURN n AS path, n AS entry, n AS target,\n"
                     "  {exposure: 'internet',\n   exposre: 'internet'} AS evidence\n")
     rule = parse_rule(path)

@@ -72,10 +72,15 @@ def _rank(row: dict) -> tuple:
     return (-level_rank(row["props"]["level"]), row["props"]["hops"])
 
 
+# What a template's finding takes from a generic rule's better path (its id, title and remediation stay).
+_PATH_PROPS = ("level", "score", "factors", "evidence", "path", "hops", "moves", "account_ids", "other_paths")
+
+
 def one_per_path(rows: list[dict], generic: set[str]) -> list[dict]:
     """One finding per (entry, target) that both a template rule and a generic path rule report: the
-    template's (its title and remediation are the more specific) unless the generic one has a higher
-    level, or the same level in fewer hops. The kept finding names the other rules in ``also_matched_by``."""
+    template's (a stable id, and its title and remediation are the more specific). When the generic rule
+    found a higher level, or the same level in fewer hops, the template's finding takes that path and
+    level. The kept finding names the generic rules in ``also_matched_by``."""
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["props"]["entry_id"], row["props"]["target_id"]), []).append(row)
@@ -86,12 +91,16 @@ def one_per_path(rows: list[dict], generic: set[str]) -> list[dict]:
         if not templates or not generics:
             out += group
             continue
-        best_template, best_generic = min(templates, key=_rank), min(generics, key=_rank)
-        keep, fold = (generics, templates) if _rank(best_generic) < _rank(best_template) else (templates, generics)
-        folded = sorted({r["props"]["rule_id"] for r in fold})
-        for row in keep:
-            row["props"]["also_matched_by"] = sorted({*(row["props"].get("also_matched_by") or []), *folded})
-        out += keep
+        best = min(generics, key=_rank)
+        for row in templates:
+            props = row["props"]
+            if _rank(best) < _rank(row):
+                props.update({k: best["props"].get(k) for k in _PATH_PROPS})
+                props["risk_factors"] = sorted(set(props["risk_factors"]) | set(best["props"]["risk_factors"]))
+                row["affects"] = best["affects"]
+            props["also_matched_by"] = sorted({*(props.get("also_matched_by") or []),
+                                               *(r["props"]["rule_id"] for r in generics)})
+        out += templates
     return out
 
 
