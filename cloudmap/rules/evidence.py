@@ -105,50 +105,46 @@ def validate(raw: dict) -> Evidence:
                                    for e in exc.errors())) from None
 
 
+def _code(text: str):
+    """(index, char) of the query text outside string literals and ``//`` comments."""
+    quote, comment = None, False
+    for i, ch in enumerate(text):
+        if comment:
+            comment = ch != "\n"
+        elif quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif text.startswith("//", i):
+            comment = True
+        else:
+            yield i, ch
+
+
 def literal_keys(query: str) -> list[tuple[str, int]]:
     """Top-level keys of the map literal returned ``AS evidence``, with their 0-based line in the query.
 
     Empty when the evidence is not a map literal (a variable, a function): then only the runner's
     check of each match applies."""
     end = query.rfind("AS evidence")
-    if end < 0:
+    text = query[:end].rstrip() if end >= 0 else ""
+    if not text.endswith("}"):
         return []
-    close = query.rstrip()[:end].rstrip()
-    if not close.endswith("}"):
-        return []
-    stop = len(close) - 1
-    depth, start, quote = 0, -1, None
-    for i in range(stop, -1, -1):                   # find the `{` matching the final `}`
-        ch = close[i]
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "}])":
-            depth += 1
-        elif ch in "{[(":
-            depth -= 1
-            if depth == 0:
-                start = i
-                break
-    if start < 0:
-        return []
-    keys, depth, quote, token = [], 0, None, ""
-    for i in range(start + 1, stop):
-        ch = close[i]
-        if quote:
-            quote = None if ch == quote else quote
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch in "{[(":
+    depth, start = 0, -1
+    for i, ch in _code(text):                   # the last top-level `{` opens the returned map
+        if ch in "{[(":
+            start = i if depth == 0 and ch == "{" else start
             depth += 1
         elif ch in "}])":
             depth -= 1
-        elif depth == 0 and ch == ":" and token.strip().isidentifier():
-            keys.append((token.strip(), close.count("\n", 0, i)))
-        if depth == 0 and ch == ",":
-            token = ""
-        elif depth == 0 and ch not in "{[(":
-            token = "" if ch == ":" else token + ch
+    keys, depth, token = [], 0, ""
+    for i, ch in _code(text[start + 1:-1]):
+        if ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+        elif depth == 0:
+            if ch == ":" and token.strip().isidentifier():
+                keys.append((token.strip(), text.count("\n", 0, start + 1 + i)))
+            token = "" if ch in ",:" else token + ch
     return keys
