@@ -12,6 +12,7 @@ from cloudmap.engine.netmodel import NetworkModel
 from cloudmap.engine.netrules import Access, Rule, Verdict, destination_matches, is_internet, source_matches
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
+from cloudmap.graph.ingest import batched
 from cloudmap.graph.kinds import derived
 
 DERIVATION = "network-exposure"
@@ -160,10 +161,8 @@ def opens_port(ports: list[str], wanted: tuple[int, ...]) -> bool:
 
 def with_weaknesses(graph: Graph, rows: list[dict]) -> list[dict]:
     """Each edge with the weaknesses of its target that an attacker on the internet can use."""
-    facts = {}
-    ids = sorted({r["target"] for r in rows})
-    for start in range(0, len(ids), 5000):
-        facts.update({f["id"]: f for f in graph.read(_ENTRY_FACTS, ids=ids[start:start + 5000])})
+    facts = {f["id"]: f for ids in batched(sorted({r["target"] for r in rows}), 5000)
+             for f in graph.read(_ENTRY_FACTS, ids=ids)}
     for row in rows:
         f = facts.get(row["target"])
         if not f:
