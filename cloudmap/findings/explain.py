@@ -11,29 +11,30 @@ def _join(values, limit: int = 4) -> str:
     return ", ".join(values[:limit]) + more
 
 
+def _why(ev: dict, key: str, words: str) -> str:
+    """A clause such as ", allowed by a, b" naming one evidence list; empty when the list is."""
+    return f"{words}{_join(ev[key], 3)}" if ev.get(key) else ""
+
+
 def _reach(ev: dict) -> str:
     text = f"reachable from the internet on {_join(ev.get('ports')) or 'any port'} ({ev.get('via') or 'direct'})"
-    if ev.get("rules"):
-        text += f", allowed by {_join(ev['rules'], 3)}"
+    text += _why(ev, "rules", ", allowed by ")
     if ev.get("weaknesses"):
         text += f"; exploitable without a CVE: {_join(ev['weaknesses'])}"
     return text
 
 
 def _connect(ev: dict) -> str:
-    text = f"can connect on {_join(ev.get('ports')) or 'any port'}"
-    return text + (f", allowed by {_join(ev['rules'], 3)}" if ev.get("rules") else "")
+    return f"can connect on {_join(ev.get('ports')) or 'any port'}" + _why(ev, "rules", ", allowed by ")
 
 
 def _authenticate(ev: dict) -> str:
-    text = f"obtains the identity's credentials ({ev.get('via') or 'runs as it'})"
-    return text + (f" through {_join(ev['evidence'], 3)}" if ev.get("evidence") else "")
+    return f"obtains the identity's credentials ({ev.get('via') or 'runs as it'})" + _why(ev, "evidence", " through ")
 
 
 def _assume(ev: dict) -> str:
     text = "can assume the role: its trust policy admits the caller and the caller may call sts:AssumeRole"
-    if ev.get("evidence"):
-        text += f" ({_join(ev['evidence'], 3)})"
+    text += f" ({_join(ev['evidence'], 3)})" if ev.get("evidence") else ""
     return text + (f"; only if {ev['condition']}" if ev.get("conditional") and ev.get("condition") else "")
 
 
@@ -43,9 +44,7 @@ def _escalate(ev: dict) -> str:
         text += f" [{ev['method_id']}]"
     if ev.get("steps"):
         text += f": {' then '.join(ev['steps'])}"
-    if ev.get("evidence"):
-        text += f" (allowed by {_join(ev['evidence'], 3)})"
-    return text
+    return text + (f" (allowed by {_join(ev['evidence'], 3)})" if ev.get("evidence") else "")
 
 
 def _access(ev: dict) -> str:
@@ -54,15 +53,15 @@ def _access(ev: dict) -> str:
         text += f" ({_join(ev['actions'])})"
     if ev.get("reason"):
         text += f": {ev['reason']}"
-    elif ev.get("evidence"):
-        text += f" by {_join(ev['evidence'], 3)}"
+    else:
+        text += _why(ev, "evidence", " by ")
     return text + ("; conditional" if ev.get("conditional") else "")
 
 
 def _credential(ev: dict) -> str:
     where = _join(ev.get("where"), 3)
-    return (f"its {ev.get('location') or 'configuration'}{f' ({where})' if where else ''} holds a "
-            f"{ev.get('kind') or 'credential'} that opens it")
+    kind = f" ({ev['kind']})" if ev.get("kind") else ""
+    return f"its {ev.get('location') or 'configuration'}{f' ({where})' if where else ''} holds a credential{kind} that opens it"
 
 
 MOVES: dict[str, Callable[[dict], str]] = {
