@@ -58,7 +58,7 @@ def findings(
     risk_factor: str = typer.Option(None, "--risk-factor", help="e.g. sensitive-data"),
     sort: str = typer.Option("score", "--sort", help="score, first_seen, last_seen or rule"),
     limit: int = typer.Option(0, "--limit", min=0, help="at most this many (0 = all)"),
-    finding_id: str = typer.Option(None, "--id", help="show one finding with its full path"),
+    finding_id: str = typer.Option(None, "--id", hidden=True, help="the same as `findings show ID`"),
     fmt: ExportFormat = typer.Option(ExportFormat.table, "--format", help="table, json, sarif or csv"),
     fail_on: str = typer.Option(None, "--fail-on", help="exit 3 if open findings at or above this level exist "
                                 "(suppressed ones do not count)"),
