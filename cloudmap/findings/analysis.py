@@ -61,15 +61,14 @@ def _record(graph: Graph, analysis_id: str, props: dict) -> None:
     graph.write("MERGE (a:Analysis {id: $id}) SET a += $props", id=analysis_id, props=props)
 
 
-def _better(row: dict, kept: dict) -> bool:
-    """The path a finding shows: the highest level, then the fewest hops, then the highest score."""
-    def key(r):
-        return (-level_rank(r["props"]["level"]), r["props"]["hops"], -r["props"]["score"])
-    return key(row) < key(kept)
-
-
 def _rank(row: dict) -> tuple:
+    """Which path is worse for the defender: the highest level, then the fewest hops (lower sorts first)."""
     return (-level_rank(row["props"]["level"]), row["props"]["hops"])
+
+
+def _better(row: dict, kept: dict) -> bool:
+    """The path a finding shows: by :func:`_rank`, then the highest score."""
+    return (*_rank(row), -row["props"]["score"]) < (*_rank(kept), -kept["props"]["score"])
 
 
 # What a template's finding takes from a generic rule's better path (its id, title and remediation stay).
