@@ -5,12 +5,14 @@ escalation, and the `az ad` form giving the same graph."""
 from __future__ import annotations
 
 import json
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from tests.fixtures.azure import build_exports as az
 from tests.fixtures.entra import build_exports as est
-from tests.helpers import cli_json, run_cli
+from tests.helpers import cli_json, local_http, run_cli, send_json
 
 pytestmark = pytest.mark.neo4j
 
@@ -150,3 +152,123 @@ def test_explorer_template_lists_service_principals_with_valid_secrets(graph, cl
     answer = json.dumps(cli_json(cli_env, "explore", "--template", "service-principals-with-valid-secrets",
                                  "--format", "json"))
     assert "deployer" in answer and "legacy-sync" not in answer
+
+
+class GraphServer(BaseHTTPRequestHandler):
+    """Microsoft Graph v1.0 over the fixture directory: PAGE objects a page with an absolute
+    ``@odata.nextLink``, ``$expand=<property>`` answered as Graph does (the id and the property), a 429
+    with Retry-After once for each list in ``throttled``, a 403 for each list in ``refused``."""
+    PAGE = 2
+    NAVIGATION = ("members", "owners", "appRoleAssignments")
+    lists: dict = {}
+    throttled: set = set()
+    refused: set = set()
+    requests: list = []
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        collection = url.path.removeprefix("/v1.0/")
+        self.requests.append({"list": collection, "query": query, "auth": self.headers.get("Authorization")})
+        if collection == "organization":
+            return send_json(self, 200, {"value": [{"id": est.TENANT}]})
+        if collection in self.throttled:
+            self.throttled.discard(collection)
+            return send_json(self, 429, {"error": {"code": "TooManyRequests", "message": "slow down"}},
+                             {"Retry-After": "1"})
+        if collection in self.refused:
+            return send_json(self, 403, {"error": {"code": "Authorization_RequestDenied",
+                                                   "message": "Insufficient privileges to complete the operation."}})
+        if collection not in self.lists:
+            return send_json(self, 404, {"error": {"code": "Request_ResourceNotFound", "message": collection}})
+        prop = query.get("$expand", "").split("(")[0]
+        rows = [{"id": r["id"], prop: r.get(prop, [])} if prop else
+                {k: v for k, v in r.items() if k not in self.NAVIGATION} for r in self.lists[collection]]
+        query = dict(query)
+        start = int(query.pop("$skiptoken", 0))
+        body = {"@odata.context": f"{est.GRAPH}#{collection}", "value": rows[start:start + self.PAGE]}
+        if start + self.PAGE < len(rows):
+            body["@odata.nextLink"] = (f"http://{self.headers['Host']}{url.path}?"
+                                       f"{urlencode({**query, '$skiptoken': start + self.PAGE})}")
+        send_json(self, 200, body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def graph_api(cli_env):
+    """The Graph server and the CLI environment that points `cloudmap load entra` at it."""
+    GraphServer.lists = {"users": est.users(), "groups": est.groups(), "applications": est.applications(),
+                         "servicePrincipals": est.service_principals(),
+                         **{name: rows() for name, rows in est.EXTRA_LISTS.items()}}
+    GraphServer.throttled, GraphServer.refused, GraphServer.requests = set(), set(), []
+    with local_http(GraphServer) as url:
+        yield GraphServer, {**cli_env, "CLOUDMAP_GRAPH_ENDPOINT": url,
+                            "CLOUDMAP_GRAPH_ACCESS_TOKEN": "test-graph-token-not-a-secret"}
+
+
+def directory_facts(graph) -> tuple[list, list]:
+    """Every node and relationship the Entra load wrote, with their properties (not the load's own)."""
+    own = ["first_seen", "last_seen", "sync_id"]
+    nodes = graph.read("MATCH (n) WHERE n.scope STARTS WITH 'entra/' RETURN n.id AS id, labels(n) AS labels, "
+                       "[k IN keys(n) WHERE NOT k IN $own | [k, n[k]]] AS p ORDER BY id", own=own)
+    rels = graph.read("MATCH (a)-[r]->(b) WHERE r.scope STARTS WITH 'entra/' RETURN a.id AS a, type(r) AS t, "
+                      "b.id AS b, [k IN keys(r) WHERE NOT k IN $own | [k, r[k]]] AS p ORDER BY a, t, b", own=own)
+    return ([{**r, "labels": sorted(r["labels"]), "p": sorted(r["p"])} for r in nodes],
+            [{**r, "p": sorted(r["p"])} for r in rels])
+
+
+def test_live_graph_with_paging_and_throttling_gives_the_export_graph(graph, graph_api, tmp_path):
+    server, env = graph_api
+    server.throttled = {"users", "groups"}
+    summary = cli_json(env, "load", "entra", "--format", "json")
+    assert summary["status"] == "success", summary
+    requests = server.requests
+    assert {r["auth"] for r in requests} == {"Bearer test-graph-token-not-a-secret"}
+    users = [r["query"] for r in requests if r["list"] == "users"]
+    assert len(users) == 1 + -(-len(est.users()) // server.PAGE) >= 4   # the throttled call, then every page
+    assert [u.get("$skiptoken") for u in users[:3]] == [None, None, "2"]
+    assert all("signInActivity" in u["$select"] for u in users)
+    assert any(r["list"] == "groups" and r["query"].get("$expand", "").startswith("members") for r in requests)
+    live = directory_facts(graph)
+    mfa = {r["id"]: r["mfa"] for r in graph.read("MATCH (u:EntraUser) RETURN u.id AS id, u.mfa_registered AS mfa")}
+    assert mfa[oid(est.ALICE)] is True and mfa[oid(est.BOB)] is False and mfa[oid(est.EVE)] is None
+    grants = graph.read("MATCH (:EntraServicePrincipal {id: $c})-[g:HAS_OAUTH2_GRANT]->(:EntraServicePrincipal "
+                        "{id: $r}) RETURN g.scopes AS scopes, g.consent_type AS consent, g.principal_ids AS who",
+                        c=oid(est.SP_DEPLOYER), r=oid(est.SP_MSGRAPH))
+    assert grants == [{"scopes": ["Mail.Read", "User.Read", "openid"], "consent": "AllPrincipals",
+                       "who": [est.ALICE]}]
+
+    graph.write("MATCH (n) WHERE NOT n:SchemaVersion DETACH DELETE n")
+    assert entra(env, est.write_graph_form(tmp_path / "graph"))["status"] == "success"
+    assert directory_facts(graph) == live
+    assert len(live[0]) >= 14 and len(live[1]) >= 10
+
+
+def test_a_list_graph_refuses_keeps_its_earlier_data(graph, graph_api):
+    server, env = graph_api
+    assert cli_json(env, "load", "entra", "--format", "json")["status"] == "success"
+    groups_before = graph.read("MATCH (m)-[:MEMBER_OF]->(g:EntraGroup) RETURN m.id AS m, g.id AS g ORDER BY m, g")
+    assert len(groups_before) == 4
+    server.refused = {"groups"}
+    server.lists["users"] = [u for u in est.users() if u["id"] != est.DAVE]   # dave left the directory
+    proc = run_cli(env, "load", "entra", "--format", "json")
+    assert proc.returncode == 1, proc.stderr   # partial
+    summary = json.loads(proc.stdout)
+    assert summary["status"] == "partial" and summary["scopes_failed"] == [f"entra/{est.TENANT}/groups"]
+    assert "Insufficient privileges" in summary["errors"][0]
+    assert graph.read("MATCH (m)-[:MEMBER_OF]->(g:EntraGroup) RETURN m.id AS m, g.id AS g ORDER BY m, g") == \
+        groups_before
+    assert graph.read("MATCH (u:EntraUser {id: $id}) RETURN u", id=oid(est.DAVE)) == []
+
+
+def test_graph_unreachable_or_refusing_everything_is_one_error(graph, graph_api, cli_env):
+    server, env = graph_api
+    server.refused = set(server.lists)
+    proc = run_cli(env, "load", "entra")
+    assert proc.returncode == 1 and "every Microsoft Graph list failed" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    proc = run_cli({**env, "CLOUDMAP_GRAPH_ENDPOINT": "http://graph.example.com"}, "load", "entra")
+    assert proc.returncode == 1 and "CLOUDMAP_GRAPH_ENDPOINT" in proc.stderr and "https" in proc.stderr
+    assert graph.read("MATCH (n:Asset) RETURN count(n) AS n")[0]["n"] == 0

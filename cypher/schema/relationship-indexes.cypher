@@ -16,6 +16,7 @@ CREATE INDEX rel_scope_has_app_role IF NOT EXISTS FOR ()-[r:`HAS_APP_ROLE`]-() O
 CREATE INDEX rel_scope_has_binding IF NOT EXISTS FOR ()-[r:`HAS_BINDING`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_directory_role IF NOT EXISTS FOR ()-[r:`HAS_DIRECTORY_ROLE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_key IF NOT EXISTS FOR ()-[r:`HAS_KEY`]-() ON (r.scope);
+CREATE INDEX rel_scope_has_oauth2_grant IF NOT EXISTS FOR ()-[r:`HAS_OAUTH2_GRANT`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_permission_boundary IF NOT EXISTS FOR ()-[r:`HAS_PERMISSION_BOUNDARY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_policy IF NOT EXISTS FOR ()-[r:`HAS_POLICY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_role IF NOT EXISTS FOR ()-[r:`HAS_ROLE`]-() ON (r.scope);

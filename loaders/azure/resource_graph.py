@@ -62,8 +62,9 @@ class StaticTokenCredential:
         return AccessToken(self._token, int(time.time()) + 3000)
 
 
-def credential():
-    token = os.environ.get(TOKEN_ENV)
+def credential(token_env: str = TOKEN_ENV):
+    """``DefaultAzureCredential``, or the pre-issued token in ``token_env`` when that is set."""
+    token = os.environ.get(token_env)
     if token:
         return StaticTokenCredential(token.strip())
     from azure.identity import DefaultAzureCredential

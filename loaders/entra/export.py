@@ -1,4 +1,5 @@
-"""Offline input: Microsoft Graph list responses as saved (``{"@odata.context": ..., "value": [...]}``)
+"""Offline input: Microsoft Graph list responses as saved (``{"@odata.context": ..., "value": [...]}``:
+directory objects, ``/oauth2PermissionGrants``, ``/reports/authenticationMethods/userRegistrationDetails``)
 and the JSON arrays of ``az ad user|group|sp|app list`` and ``az ad group member list``.
 
 Each object is classified by its ``@odata.type`` (Graph) or, for az's output which has none, by the
@@ -102,6 +103,23 @@ class AppRoleAssignment(_Obj):
     appRoleId: str
 
 
+class OAuth2Grant(_Obj):
+    """A delegated permission grant: ``clientId`` (a service principal) may call ``resourceId`` with
+    ``scope`` on behalf of every user (``AllPrincipals``) or of one (``Principal``, ``principalId``)."""
+    clientId: str
+    resourceId: str
+    consentType: str | None = None
+    principalId: str | None = None
+    scope: str | None = None
+
+
+class RegistrationDetails(_Obj):
+    """A row of ``/reports/authenticationMethods/userRegistrationDetails``: the user's MFA registration."""
+    isMfaRegistered: bool | None = None
+    isMfaCapable: bool | None = None
+    userPrincipalName: str | None = None
+
+
 # Graph's @odata.type → model; az output (no @odata.type) is told apart by what only that kind has.
 KINDS: dict[str, type[_Obj]] = {
     "#microsoft.graph.user": User, "#microsoft.graph.group": Group,
@@ -109,16 +127,23 @@ KINDS: dict[str, type[_Obj]] = {
     "#microsoft.graph.directoryRole": DirectoryRole,
     "#microsoft.graph.unifiedRoleAssignment": RoleAssignment,
     "#microsoft.graph.appRoleAssignment": AppRoleAssignment,
+    "#microsoft.graph.oAuth2PermissionGrant": OAuth2Grant,
+    "#microsoft.graph.userRegistrationDetails": RegistrationDetails,
 }
 CONTEXT_KINDS = {"users": User, "groups": Group, "applications": Application, "servicePrincipals": ServicePrincipal,
                  "directoryRoles": DirectoryRole, "roleManagement/directory/roleAssignments": RoleAssignment,
-                 "appRoleAssignments": AppRoleAssignment}
+                 "appRoleAssignments": AppRoleAssignment, "oauth2PermissionGrants": OAuth2Grant,
+                 "reports/authenticationMethods/userRegistrationDetails": RegistrationDetails}
 
 
 def classify(obj: dict) -> type[_Obj] | None:
     kind = KINDS.get(str(obj.get("@odata.type") or ""))
     if kind:
         return kind
+    if "isMfaRegistered" in obj:
+        return RegistrationDetails
+    if "clientId" in obj and "consentType" in obj:
+        return OAuth2Grant
     if "userPrincipalName" in obj:
         return User
     if "servicePrincipalType" in obj or "servicePrincipalNames" in obj:
@@ -142,6 +167,7 @@ class Directory:
     objects: dict[type, dict[str, _Obj]] = field(default_factory=dict)
     members: list[tuple[str, Member]] = field(default_factory=list)
     tenant_id: str | None = None
+    listed: set[type] = field(default_factory=set)   # kinds a whole list was read of (even an empty one)
 
     def add(self, obj: _Obj) -> None:
         bucket = self.objects.setdefault(type(obj), {})
@@ -186,22 +212,32 @@ def _read_one(path: Path, directory: Directory) -> None:
         raise InputError(f"{path}: a member list does not say which group it lists: name the file after the "
                          f"group's object id (group-<object id>-members.json), or export the groups with "
                          f"$expand=members")
+    add_rows(directory, rows, lambda i: f"{path}: value[{i}]" if isinstance(doc, dict) else f"{path}: [{i}]",
+             collection=collection, group_id=group_id)
+
+
+def add_rows(directory: Directory, rows: list, where, collection: str = "", group_id: str | None = None) -> None:
+    """Validate and add the objects of one list: ``collection`` is the Graph collection it was listed
+    from (``users``, ...; empty to classify each object), ``group_id`` the group a member list lists.
+    ``where(i)`` names the row in an InputError."""
+    kind_of_list = CONTEXT_KINDS.get(collection)
+    if kind_of_list:
+        directory.listed.add(kind_of_list)
     for i, row in enumerate(rows):
-        where = f"{path}: value[{i}]" if isinstance(doc, dict) else f"{path}: [{i}]"
         if not isinstance(row, dict):
-            raise InputError(f"{where}: must be an object, got {type(row).__name__}")
-        if member_list:
-            directory.members.append((group_id, parse(Member, row, where)))
+            raise InputError(f"{where(i)}: must be an object, got {type(row).__name__}")
+        if group_id:
+            directory.members.append((group_id, parse(Member, row, where(i))))
             kind = classify(row)
             if kind in (User, Group, ServicePrincipal):   # a member list carries the member's fields too
-                directory.add(parse(kind, row, where))
+                directory.add(parse(kind, row, where(i)))
             continue
-        kind = CONTEXT_KINDS.get(collection) or classify(row)
+        kind = kind_of_list or classify(row)
         if kind is None:
-            raise InputError(f"{where}: not a directory object cloudmap reads (user, group, application, "
-                             f"service principal, directory role, role assignment): no @odata.type and none "
-                             f"of the fields that tell them apart")
-        directory.add(parse(kind, row, where))
+            raise InputError(f"{where(i)}: not a directory object cloudmap reads (user, group, application, "
+                             f"service principal, directory role, role assignment, permission grant): no "
+                             f"@odata.type and none of the fields that tell them apart")
+        directory.add(parse(kind, row, where(i)))
 
 
 def _group_of(path: Path) -> str | None:

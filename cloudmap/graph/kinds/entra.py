@@ -31,8 +31,19 @@ HAS_DIRECTORY_ROLE = rel_kind("HAS_DIRECTORY_ROLE", "Identity", DIRECTORY_ROLE,
 SERVICE_PRINCIPAL_OF = rel_kind("SERVICE_PRINCIPAL_OF", az.ENTRA_SP, APPLICATION,
                                 description="The service principal of an application (joined on appId).")
 HAS_APP_ROLE = rel_kind("HAS_APP_ROLE", "Identity", az.ENTRA_SP,
-                        properties=(("permission", "str", "the app role's value, e.g. "
+                        properties=(("permission", "str", "the strongest of the permissions, e.g. "
                                                           "RoleManagement.ReadWrite.Directory"),
-                                    ("app_role_id", "str")),
+                                    ("permissions", "list[str]", "every app role value held on the resource"),
+                                    ("app_role_ids", "list[str]")),
                         description="An app role assignment: an application permission the principal holds on "
                                     "a resource API (Microsoft Graph's service principal, ...).")
+HAS_OAUTH2_GRANT = rel_kind("HAS_OAUTH2_GRANT", az.ENTRA_SP, az.ENTRA_SP,
+                            properties=(("scopes", "list[str]", "the delegated permissions granted, e.g. "
+                                                                "Directory.AccessAsUser.All"),
+                                        ("consent_type", "str", "AllPrincipals (admin consent for every user) "
+                                                                "or Principal (one user's consent)"),
+                                        ("principal_ids", "list[str]", "the users who consented, for Principal "
+                                                                       "grants"),
+                                        ("grant_ids", "list[str]")),
+                            description="OAuth2 permission grants: delegated permissions a client service "
+                                        "principal holds on a resource API, on behalf of signed-in users.")
