@@ -268,7 +268,7 @@ def test_graph_unreachable_or_refusing_everything_is_one_error(graph, graph_api,
     server.refused = set(server.lists)
     proc = run_cli(env, "load", "entra")
     assert proc.returncode == 1 and "every Microsoft Graph list failed" in proc.stderr, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr.count("error:") == 1 and "Traceback" not in proc.stderr
     proc = run_cli({**env, "CLOUDMAP_GRAPH_ENDPOINT": "http://graph.example.com"}, "load", "entra")
     assert proc.returncode == 1 and "CLOUDMAP_GRAPH_ENDPOINT" in proc.stderr and "https" in proc.stderr
     assert graph.read("MATCH (n:Asset) RETURN count(n) AS n")[0]["n"] == 0

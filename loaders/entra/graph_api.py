@@ -141,7 +141,7 @@ def fetch(endpoint: str | None = None, progress=None) -> Fetched:
     out = Fetched(X.Directory())
     for kind, (collection, path, expands) in LISTS.items():
         if progress:
-            progress(f"listing {collection}")
+            progress(f"{collection} from Microsoft Graph")
         try:
             rows = _list(client, kind, path, out)
             for prop, select in expands:
