@@ -91,6 +91,13 @@ def test_demo_ranks_the_three_seed_cases(graph, cli_env):
     assert [(f["entry"]["name"], f["target"]["name"], f["level"]) for f in cred] == [
         ("card-report", "reports-export", "medium")], cred
     assert cred[0]["evidence"]["where"] == ["AWS_SECRET_ACCESS_KEY"]
+    # The Azure tenant's Entra side: an app with a valid secret and an admin Graph permission, a
+    # Privileged Role Administrator; one node per principal across the Azure and Entra loads.
+    assert ("CM-ENTRA-001", "release-pipeline") in {(f["rule_id"], f["entry"]["name"]) for f in findings}, paths
+    assert ("CM-ENTRA-002", "helpdesk-lead@acme-demo.example") in {(f["rule_id"], f["entry"]["name"])
+                                                                   for f in findings}, paths
+    assert graph.read("MATCH (i:Identity) WHERE i.principal_id IS NOT NULL WITH i.principal_id AS p, count(*) AS n "
+                      "WHERE n > 1 RETURN p") == []
     escalation = [f for f in findings if f["rule_id"] in ("CM-IAM-001", "CM-IAM-002")]
     assert escalation and all(f["evidence"].get("method_id") for f in escalation), escalation  # named by catalogue id
 
