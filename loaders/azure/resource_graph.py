@@ -139,18 +139,22 @@ def fetch(subscriptions: list[str] | None, endpoint: str | None = None, progress
 
 
 @contextmanager
-def _errors(base_url: str | None):
-    """Credentials refused or Azure unreachable: one AzureAccessError naming what to check."""
+def sdk_errors(service: str, where: str, token_env: str, setting: str, error: type[Exception]):
+    """Credentials refused or ``service`` unreachable: one ``error`` naming what to check."""
     from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
     try:
         yield
     except ClientAuthenticationError as exc:
-        raise AzureAccessError(f"Azure credentials were refused or unavailable (az login, AZURE_CLIENT_ID/"
-                               f"AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or {TOKEN_ENV}): "
-                               f"{str(exc).splitlines()[0][:300]}") from None
+        raise error(f"{service} credentials were refused or unavailable (az login, AZURE_CLIENT_ID/"
+                    f"AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or {token_env}): "
+                    f"{str(exc).splitlines()[0][:300]}") from None
     except ServiceRequestError as exc:
-        raise AzureAccessError(f"cannot reach Azure Resource Manager at {base_url or 'management.azure.com'} "
-                               f"(check --endpoint / network): {str(exc)[:200]}") from None
+        raise error(f"cannot reach {where} (check {setting} / network): {str(exc)[:200]}") from None
+
+
+def _errors(base_url: str | None):
+    return sdk_errors("Azure", f"Azure Resource Manager at {base_url or 'management.azure.com'}", TOKEN_ENV,
+                      "--endpoint", AzureAccessError)
 
 
 def arm_client(base_url: str | None):

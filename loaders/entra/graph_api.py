@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from cloudmap.loaders.azure.resource_graph import check_endpoint, credential
+from cloudmap.loaders.azure.resource_graph import check_endpoint, credential, sdk_errors
 from cloudmap.loaders.entra import export as X
 
 ENDPOINT_ENV = "CLOUDMAP_GRAPH_ENDPOINT"
@@ -95,27 +95,21 @@ class GraphClient:
             policies.BearerTokenCredentialPolicy(credential(TOKEN_ENV), f"{audience}/.default")])
 
     def get(self, path_or_link: str) -> dict:
-        from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
         from azure.core.rest import HttpRequest
 
         url = path_or_link if "://" in path_or_link else f"{self.base}/v1.0{path_or_link}"
         if urlparse(url).netloc != self.host:
             raise GraphAccessError(f"Microsoft Graph answered with a next link to another host ({urlparse(url).netloc}): "
                                    f"refused, the token goes to {self.host} only")
-        try:
+        with sdk_errors("Microsoft Graph", f"Microsoft Graph at {self.base}", TOKEN_ENV, f"--endpoint / {ENDPOINT_ENV}",
+                        GraphAccessError):
             response = self.client.send_request(HttpRequest("GET", url), **({} if self.https else
                                                                              {"enforce_https": False}))
-        except ClientAuthenticationError as exc:
-            raise GraphAccessError(f"Microsoft Graph credentials were refused or unavailable (az login, "
-                                   f"AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or {TOKEN_ENV}): "
-                                   f"{str(exc).splitlines()[0][:300]}") from None
-        except ServiceRequestError as exc:
-            raise GraphAccessError(f"cannot reach Microsoft Graph at {self.base} (check --endpoint / "
-                                   f"{ENDPOINT_ENV} / network): {str(exc)[:200]}") from None
         if response.status_code != 200:
             try:
-                message = response.json().get("error", {}).get("message") or ""
-            except ValueError:
+                error = response.json().get("error")
+                message = str(error.get("message") if isinstance(error, dict) else error or "")
+            except (ValueError, AttributeError):
                 message = response.text()[:200]
             raise _Refused(response.status_code, f"GET {url.split('?')[0].removeprefix(self.base)}: {message[:200]}")
         try:
