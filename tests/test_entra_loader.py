@@ -158,7 +158,8 @@ def test_explorer_template_lists_service_principals_with_valid_secrets(graph, cl
 
 class GraphServer(BaseHTTPRequestHandler):
     """Microsoft Graph v1.0 over the fixture directory: PAGE objects a page with an absolute
-    ``@odata.nextLink``, ``$expand=<property>`` answered as Graph does (the id and the property), a 429
+    ``@odata.nextLink``, ``$expand=<property>`` answered as Graph does (the id and at most 20 objects of
+    the property, all of them from ``/<list>/<id>/<property>``), a 429
     with Retry-After once for each list in ``throttled``, a 403 for each list in ``refused``."""
     PAGE = 2
     NAVIGATION = ("members", "owners", "appRoleAssignments")
@@ -181,11 +182,18 @@ class GraphServer(BaseHTTPRequestHandler):
         if collection in self.refused:
             return send_json(self, 403, {"error": {"code": "Authorization_RequestDenied",
                                                    "message": "Insufficient privileges to complete the operation."}})
-        if collection not in self.lists:
+        parent, _, nav = collection.partition("/")
+        if nav.count("/") == 1 and parent in self.lists:   # /<list>/<id>/<property>
+            object_id, prop = nav.split("/")
+            rows = next((r.get(prop, []) for r in self.lists[parent] if r["id"] == object_id), None)
+        elif collection in self.lists:
+            prop = query.get("$expand", "").split("(")[0]
+            rows = [{"id": r["id"], prop: r.get(prop, [])[:20]} if prop else
+                    {k: v for k, v in r.items() if k not in self.NAVIGATION} for r in self.lists[collection]]
+        else:
+            rows = None
+        if rows is None:
             return send_json(self, 404, {"error": {"code": "Request_ResourceNotFound", "message": collection}})
-        prop = query.get("$expand", "").split("(")[0]
-        rows = [{"id": r["id"], prop: r.get(prop, [])} if prop else
-                {k: v for k, v in r.items() if k not in self.NAVIGATION} for r in self.lists[collection]]
         query = dict(query)
         start = int(query.pop("$skiptoken", 0))
         body = {"@odata.context": f"{est.GRAPH}#{collection}", "value": rows[start:start + self.PAGE]}
@@ -263,6 +271,17 @@ def test_a_list_graph_refuses_keeps_its_earlier_data(graph, graph_api):
     assert graph.read("MATCH (m)-[:MEMBER_OF]->(g:EntraGroup) RETURN m.id AS m, g.id AS g ORDER BY m, g") == \
         groups_before
     assert graph.read("MATCH (u:EntraUser {id: $id}) RETURN u", id=oid(est.DAVE)) == []
+
+
+def test_an_expanded_list_cut_at_20_is_read_in_full(graph, graph_api):
+    server, env = graph_api
+    crowd = [est.user(f"1e000000-0000-4000-8000-0000000001{n:02d}", f"staff{n}@contoso.example") for n in range(25)]
+    server.lists["users"] = est.users() + crowd
+    server.lists["groups"] = [*est.groups(), est.group("2e000000-0000-4000-8000-000000000099", "g-all-staff", crowd)]
+    assert cli_json(env, "load", "entra", "--format", "json")["status"] == "success"
+    assert graph.read("MATCH (:EntraUser)-[:MEMBER_OF]->(g:EntraGroup {name: 'g-all-staff'}) "
+                      "RETURN count(*) AS n")[0]["n"] == 25
+    assert any(r["list"] == "groups/2e000000-0000-4000-8000-000000000099/members" for r in server.requests)
 
 
 def test_graph_unreachable_or_refusing_everything_is_one_error(graph, graph_api, cli_env):
