@@ -20,7 +20,7 @@ from tests.helpers import api_client, run_cli
 pytestmark = pytest.mark.neo4j
 
 PROD, SHARED, AZURE = "123456789012", "210987654321", "5f1e6a7b-1111-4222-8333-444455556666"
-AZ_USER = "User 0a1b2c3d-aaaa-4bbb-8ccc-0000000000ff"
+AZ_USER = "ops-admin@acme-demo.example"   # the subscription's Owner, named by the Entra export
 WEB_VM_ID = "web-vm (system identity)"
 SNAPSHOT = "rds:orders-db-*"  # moto names the automated snapshot after its creation time
 
@@ -70,7 +70,7 @@ ADMIN_PATHS = {("dev-alice > ops-maintenance > " + PROD, 2)}
 
 EXPECTED = {
     "account-admins": {("ops-admin", PROD), ("ops-maintenance", PROD), ("OrganizationAccountAccessRole", SHARED),
-                       (AZ_USER, "contoso-prod")},
+                       (AZ_USER, "contoso-prod"), (AZ_USER, "tenant a1b2c3d4-0000-4000-8000-00000000aaaa")},
     "assumable-roles": {("ops-admin", "OrganizationAccountAccessRole"),
                         ("ops-maintenance", "OrganizationAccountAccessRole"), ("ops-maintenance", "ops-admin"),
                         ("reporting-api-role", "analytics-reader")},
@@ -103,7 +103,7 @@ EXPECTED = {
     "public-data-stores": {("acme-public-assets",)},
     "public-snapshots": set(),  # the demo's one snapshot is private: the decoy of a public one
     "secrets-readable-from-exposed-workloads": {("shop-app", "id-shop")},
-    "service-principals-with-valid-secrets": set(),  # the demo has no Entra export (tests/test_entra_loader.py has)
+    "service-principals-with-valid-secrets": {("release-pipeline",)},
     "unencrypted-data-stores": {("orders-db",), (SNAPSHOT,)},
     "users-without-mfa": {("ci-deployer",), ("dev-alice",), ("readonly-bob",), ("reports-export",)},
     "vulnerable-vms-by-severity": {("high", 4), ("critical", 3)},

@@ -135,10 +135,14 @@ def build_rows(directory: X.Directory, tenant: str, now: datetime | None = None)
         mi = managed_identity_id(sp)
         if mi:   # the service principal of a managed identity is that identity: one node
             rows.aliases[sp.id.lower()] = mi
-            rows.node(az.MANAGED_IDENTITY, {"id": mi, "name": sp.displayName or mi.rsplit("/", 1)[-1],
+            system = mi.endswith(SYSTEM_IDENTITY_SUFFIX)
+            # named as the Azure loader names it: the resource, and whether it is that resource's own identity
+            resource = next(n for n in sp.alternativeNames if n.lower().startswith("/subscriptions/"))
+            name = f"{resource.rsplit('/', 1)[-1]} (system identity)" if system else resource.rsplit("/", 1)[-1]
+            rows.node(az.MANAGED_IDENTITY, {"id": mi, "name": name,
                                             "principal_id": sp.id.lower(), "client_id": sp.appId.lower(),
-                                            "assignment": "system" if mi.endswith(SYSTEM_IDENTITY_SUFFIX)
-                                            else "user", "tenant_id": tenant, "provider": "azure"},
+                                            "assignment": "system" if system else "user",
+                                            "tenant_id": tenant, "provider": "azure"},
                       sc["service-principals"])
             continue
         app = apps.get(sp.appId.lower())
