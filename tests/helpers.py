@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 
 
 def run_cli(env: dict, *args: str, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -97,3 +100,26 @@ def assert_nowhere(values, **texts: str) -> None:
     for where, text in texts.items():
         for value in values:
             assert value not in text, f"a planted value is in the {where}"
+
+
+def send_json(handler, status: int, body) -> None:
+    """Answer a BaseHTTPRequestHandler's request with a JSON body."""
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
+@contextmanager
+def local_http_server(handler_class):
+    """A real HTTP server on a free loopback port, in a thread, speaking ``handler_class``; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

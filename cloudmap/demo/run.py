@@ -94,6 +94,7 @@ def load_estate(graph: Graph, result: DemoResult, steps: Steps = quiet, small: b
     from cloudmap.loaders import aws, azure
     from cloudmap.loaders.classification.file import load_classification
     from cloudmap.loaders.epss.scores import load_scores
+    from cloudmap.loaders.gcp.load import load_exports as load_gcp
     from cloudmap.loaders.kev.feed import load_catalog
     from cloudmap.loaders.trivy.report import read_reports
     from cloudmap.loaders.vulns import load_files
@@ -125,6 +126,7 @@ def load_estate(graph: Graph, result: DemoResult, steps: Steps = quiet, small: b
     exports = sorted((data / "azure").glob("*.json"))
     _load(result, steps, f"Azure subscription {AZURE_SUBSCRIPTION}",
           lambda report: azure.load(graph, exports=exports, progress=report))
+    _load(result, steps, "GCP organization (2 projects)", lambda r: load_gcp(graph, sorted((data / "gcp").glob("*.json"))))
     _load(result, steps, "Classification file", lambda _: load_classification(graph, data / "classification.yaml"))
     _load(result, steps, "CISA KEV sample", lambda _: load_catalog(graph, data / "kev.json"))
     _load(result, steps, "EPSS sample", lambda _: load_scores(graph, data / "epss.csv"))

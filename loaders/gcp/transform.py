@@ -159,7 +159,8 @@ def _sql(rows: Rows, a: Asset, scope: str | None) -> None:
     enabled = bool(ipc.get("ipv4Enabled", False))
     _asset(rows, K.SQL_INSTANCE, a, scope, engine=a.data.get("databaseVersion"), ipv4_enabled=enabled,
            authorized_networks=nets, ssl_mode=ipc.get("sslMode"), public_ips=ips,
-           publicly_accessible=enabled and any(n.endswith("/0") for n in nets))
+           publicly_accessible=enabled and any(n.endswith("/0") for n in nets),
+           password_auth=True)  # built-in database users log in with passwords; IAM login only adds a way
 
 
 def _service_account(rows: Rows, a: Asset, scope: str | None) -> None:
@@ -209,6 +210,14 @@ def build_rows(assets: list[Asset]) -> Rows:
             raise GCPInputError(f"{a.origin} ({a.name}): {exc}") from None
     _resolve(rows)
     return rows
+
+
+HANDLED_TYPES = ("cloudresourcemanager.googleapis.com/Organization", "cloudresourcemanager.googleapis.com/Folder",
+                 "cloudresourcemanager.googleapis.com/Project", "compute.googleapis.com/Network",
+                 "compute.googleapis.com/Subnetwork", "compute.googleapis.com/Firewall",
+                 "compute.googleapis.com/Instance", "compute.googleapis.com/Address", "storage.googleapis.com/Bucket",
+                 "sqladmin.googleapis.com/Instance", "iam.googleapis.com/ServiceAccount",
+                 "iam.googleapis.com/ServiceAccountKey", "iam.googleapis.com/Role")
 
 
 def _one(rows: Rows, a: Asset) -> None:
@@ -290,10 +299,12 @@ def _resolve(rows: Rows) -> None:
                 continue
             cond = b.get("condition") or {}
             bid = f"{resource}#iam/{b['role']}" + (f"?{cond.get('title') or cond.get('expression')}" if cond else "")
+            earlier = rows.nodes[K.BINDING].get(bid)  # a search result may carry part of a binding's members
+            members = set(b["members"]) | set(earlier[1]["members"] if earlier else ())
             rows.node(K.BINDING, {"id": bid, "name": f"{b['role']} on {resource.rsplit('/', 1)[-1]}",
-                                  "provider": "gcp", "role": b["role"], "members": sorted(b["members"]),
+                                  "provider": "gcp", "role": b["role"], "members": sorted(members),
                                   "condition": cond.get("expression"), "policy_type": "gcp-binding",
-                                  "public": any(m in PUBLIC_MEMBERS for m in b["members"])}, scope)
+                                  "public": any(m in PUBLIC_MEMBERS for m in members)}, scope)
             rows.rel(K.HAS_BINDING, resource, bid, scope)
             if b["role"] not in {r for r in rows.nodes[K.ROLE]}:
                 rows.node(K.ROLE, {"id": b["role"], "name": b["role"], "provider": "gcp", "custom": False,

@@ -50,7 +50,8 @@ SQL_INSTANCE = node_kind(
     "GCPSQLInstance", ("DataStore", "Database"),
     properties=(("engine", "str"), ("ipv4_enabled", "bool", "has a public IP"),
                 ("authorized_networks", "list[str]"), ("ssl_mode", "str"), ("public_ips", "list[str]"),
-                ("publicly_accessible", "bool", "a public IP and an authorized network that covers the internet")),
+                ("publicly_accessible", "bool", "a public IP and an authorized network that covers the internet"),
+                ("password_auth", "bool", "built-in users log in with passwords (always, on Cloud SQL)")),
     description="A Cloud SQL instance.")
 SERVICE_ACCOUNT = node_kind(
     "GCPServiceAccount", ("Identity", "ServicePrincipal"),
