@@ -21,7 +21,7 @@ from cloudmap.graph.driver import Graph
 from cloudmap.loaders.kit import LoadSummary
 
 AZURE_SUBSCRIPTION = "5f1e6a7b-1111-4222-8333-444455556666"
-DEMO_ACCOUNTS = (aws_estate.PROD, aws_estate.SHARED, AZURE_SUBSCRIPTION)
+DEMO_ACCOUNTS = (aws_estate.PROD, aws_estate.SHARED, AZURE_SUBSCRIPTION, "100", "200", "111", "222")  # GCP: org, folder, projects
 # Each Trivy report scanned one instance's volume; the demo attaches it to that instance.
 TRIVY_REPORTS = ("payments-web", "marketing-blog", "batch-worker", "bastion")
 

@@ -109,18 +109,28 @@ def _hierarchy(rows: Rows, a: Asset, kind: NodeKind, node_id: str, scope: str | 
         rows.parents.append((node_id, CRM + parent, scope))
 
 
+def firewall_props(allowed: list, denied: list, protocol_key: str, *, direction, priority, disabled, sources,
+                   source_tags, source_service_accounts, target_tags, target_service_accounts) -> dict:
+    """A firewall rule's properties, from Compute's API (``allowed``/``IPProtocol``) or Terraform
+    (``allow``/``protocol``)."""
+    perms = [{"protocol": str(p.get(protocol_key, "all")).lower(), "ports": [str(x) for x in p.get("ports") or []]}
+             for p in (allowed or denied)]
+    return {"direction": str(direction or "INGRESS").lower(), "action": "deny" if denied else "allow",
+            "priority": int(priority if priority is not None else 1000), "disabled": bool(disabled),
+            "permissions": perms, "sources": list(sources or []), "source_tags": list(source_tags or []),
+            "source_service_accounts": [s.lower() for s in source_service_accounts or []],
+            "target_tags": list(target_tags or []),
+            "target_service_accounts": [s.lower() for s in target_service_accounts or []], "implied": False}
+
+
 def _firewall(rows: Rows, a: Asset, scope: str | None) -> None:
     d = a.data
-    allowed, denied = d.get("allowed") or [], d.get("denied") or []
-    perms = [{"protocol": str(p.get("IPProtocol", "all")).lower(), "ports": [str(x) for x in p.get("ports") or []]}
-             for p in (allowed or denied)]
-    rule = _asset(rows, K.FIREWALL, a, scope, direction=str(d.get("direction", "INGRESS")).lower(),
-                  action="deny" if denied else "allow", priority=int(d.get("priority", 1000)),
-                  disabled=bool(d.get("disabled", False)), permissions=perms,
-                  sources=list(d.get("sourceRanges") or []), source_tags=list(d.get("sourceTags") or []),
-                  source_service_accounts=[s.lower() for s in d.get("sourceServiceAccounts") or []],
-                  target_tags=list(d.get("targetTags") or []),
-                  target_service_accounts=[s.lower() for s in d.get("targetServiceAccounts") or []], implied=False)
+    props = firewall_props(d.get("allowed") or [], d.get("denied") or [], "IPProtocol", direction=d.get("direction"),
+                           priority=d.get("priority"), disabled=d.get("disabled", False),
+                           sources=d.get("sourceRanges"), source_tags=d.get("sourceTags"),
+                           source_service_accounts=d.get("sourceServiceAccounts"), target_tags=d.get("targetTags"),
+                           target_service_accounts=d.get("targetServiceAccounts"))
+    rule = _asset(rows, K.FIREWALL, a, scope, **props)
     rows.rel(K.NETWORK_RULE, compute_name(d.get("network")), rule, scope)
 
 

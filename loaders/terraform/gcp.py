@@ -5,7 +5,7 @@ so that a state and a Cloud Asset load meet on the same nodes. A state knows a p
 
 from __future__ import annotations
 
-from cloudmap.loaders.gcp.transform import compute_name, sa_id
+from cloudmap.loaders.gcp.transform import compute_name, firewall_props, sa_id
 from cloudmap.loaders.terraform.build import Build
 from cloudmap.loaders.terraform.state import Resource
 
@@ -82,16 +82,11 @@ def subnetwork(g: Gcp, r: Resource) -> None:
 
 def firewall(g: Gcp, r: Resource) -> None:
     v = r.values
-    allow, deny = v.get("allow") or [], v.get("deny") or []
-    perms = [{"protocol": str(p.get("protocol", "all")).lower(), "ports": [str(x) for x in p.get("ports") or []]}
-             for p in (allow or deny)]
-    rule = g.asset(K.FIREWALL, r, direction=str(v.get("direction") or "INGRESS").lower(),
-                   action="deny" if deny else "allow", priority=int(v.get("priority", 1000)),
-                   disabled=bool(v.get("disabled", False)), permissions=perms,
-                   sources=list(v.get("source_ranges") or []), source_tags=list(v.get("source_tags") or []),
-                   source_service_accounts=[s.lower() for s in v.get("source_service_accounts") or []],
-                   target_tags=list(v.get("target_tags") or []),
-                   target_service_accounts=[s.lower() for s in v.get("target_service_accounts") or []], implied=False)
+    rule = g.asset(K.FIREWALL, r, **firewall_props(
+        v.get("allow") or [], v.get("deny") or [], "protocol", direction=v.get("direction"),
+        priority=v.get("priority"), disabled=v.get("disabled", False), sources=v.get("source_ranges"),
+        source_tags=v.get("source_tags"), source_service_accounts=v.get("source_service_accounts"),
+        target_tags=v.get("target_tags"), target_service_accounts=v.get("target_service_accounts")))
     g.b.rel(K.NETWORK_RULE, g.ref(r, "network", "google_compute_network"), rule)
 
 
