@@ -124,7 +124,8 @@ def test_reachability_honours_disabled_rules_and_higher_priority_denies(estate, 
     reach = {r["name"]: r for r in _session_graph.read(
         "MATCH (:Internet)-[r:CAN_REACH]->(t:Asset {provider: 'gcp'}) RETURN t.name AS name, r.ports AS ports, "
         "r.rules AS rules")}
-    assert set(reach) == {"web-cards", "web-blog", "orders"}, reach
+    # the public Cloud Run service and function; internal-api takes internal traffic only
+    assert set(reach) == {"web-cards", "web-blog", "orders", "api", "hook"}, reach
     assert reach["web-cards"]["ports"] == ["443"]
     assert reach["web-cards"]["rules"] == [f"{est.COMPUTE}/global/firewalls/allow-https"]
 
@@ -138,7 +139,27 @@ def test_access_through_inherited_bindings_and_public_buckets(estate, _session_g
     assert ("internet", "shop-assets") in access
     # allUsers on the pci bucket, but public access prevention is enforced; roles/viewer reads no objects
     assert ("internet", "shop-cards") not in access
-    assert not [k for k in access if k[0] == est.sa_name(est.BLOG_SA)]
+    assert not [k for k in access if k[0] == est.sa_name(est.BLOG_SA)]   # secret viewer reads no version
+    assert access[(cards, "db-password")]["actions"] == ["secretmanager.versions.access"]
+    assert access[(cards, "cards")]["actions"] == ["cloudkms.cryptoKeyVersions.useToDecrypt"]
+    assert access[("internet", "analytics")]["actions"] == ["bigquery.tables.getData"]
+
+
+def test_serverless_and_gke_kinds(estate, _session_graph):
+    runs = {r["name"]: r for r in _session_graph.read(
+        "MATCH (f:Function {provider: 'gcp'})-[u:USES_IDENTITY]->(s:GCPServiceAccount) "
+        "RETURN f.name AS name, labels(f) AS labels, f.ingress AS ingress, s.email AS sa, u.via AS via")}
+    assert {n: (r["ingress"], r["sa"], r["via"]) for n, r in runs.items()} == {
+        "api": ("all", est.BLOG_SA, "cloud-run"), "internal-api": ("internal", est.BLOG_SA, "cloud-run"),
+        "hook": ("all", est.BLOG_SA, "cloud-functions")}
+    assert "GCPCloudFunction" in runs["hook"]["labels"] and "GCPCloudRunService" in runs["api"]["labels"]
+    gke = one(_session_graph, "MATCH (c:Cluster:GCPGKECluster)-[:USES_IDENTITY]->(s) RETURN c.public_endpoint AS pub, "
+              "c.authorized_networks AS nets, c.workload_identity AS wi, c.node_service_account AS node, s.email AS sa")
+    assert gke == {"pub": True, "nets": ["203.0.113.0/24"], "wi": True, "node": est.BLOG_SA, "sa": est.BLOG_SA}
+    kinds = {tuple(sorted(r["l"])) for r in _session_graph.read(
+        "MATCH (n {provider: 'gcp'}) WHERE n:GCPBigQueryDataset OR n:GCPSecret OR n:GCPCryptoKey "
+        "RETURN [l IN labels(n) WHERE l <> 'Asset'] AS l")}
+    assert kinds == {("DataStore", "Database", "GCPBigQueryDataset"), ("GCPSecret", "Secret"), ("GCPCryptoKey", "Key")}
 
 
 def test_escalation_methods_and_near_misses(estate, _session_graph):

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from cloudmap.engine.access_levels import level_of
 from cloudmap.engine.gcp_firewall import FwRule, internet_ingress, is_public_range
 from cloudmap.engine.gcp_iam import (
-    BUCKET_PROBES,
+    INVOKE,
+    PROBES,
+    PUBLIC_DATA,
     ROLE_UPDATE,
     SERVICE_AGENTS,
     SET_IAM_POLICY,
     SET_METADATA,
-    SQL_PROBES,
     allowed,
     escalation_methods,
     grants,
@@ -57,22 +58,32 @@ def sql_reach(graph: Graph) -> Iterator[dict]:
                    "via": "authorized-network", "rules": nets}
 
 
+def serverless_reach(graph: Graph) -> Iterator[dict]:
+    """A Cloud Run service or function with ingress ``all`` that allUsers / allAuthenticatedUsers may invoke."""
+    for b in _bindings(graph, "Function"):
+        permission = next((p for label, p in INVOKE.items() if label in b["labels"]), None)
+        if b["public"] and permission and b["ingress"] == "all" and grants(b["permissions"] or [], permission):
+            yield {"source": "internet", "target": b["target"], "ports": ["443"], "protocols": ["tcp"],
+                   "via": "public-invoker", "rules": [b["binding"]]}
+
+
 def _bindings(graph: Graph, target_label: str) -> Iterator[dict]:
     yield from stream(graph, f"""
         MATCH (r)-[:HAS_BINDING]->(b:GCPBinding)-[:GRANTS]->(role:GCPRole), (r)-[:CONTAINS*0..8]->(t:{target_label})
         OPTIONAL MATCH (b)-[:ASSIGNED_TO]->(p:Identity)
         RETURN b.id AS binding, b.public AS public, b.condition AS condition, p.id AS principal,
                role.id AS role, role.permissions AS permissions, t.id AS target, labels(t) AS labels,
-               t.public_access_prevention AS pap""")
+               t.public_access_prevention AS pap, t.ingress AS ingress""")
 
 
 def access(graph: Graph) -> Iterator[dict]:
     grouped: dict[tuple[str, str], dict] = {}
-    for b in _bindings(graph, "DataStore"):
-        probes = BUCKET_PROBES if "GCPBucket" in b["labels"] else SQL_PROBES if "GCPSQLInstance" in b["labels"] else {}
+    rows = [b for label in ("DataStore", "GCPSecret", "GCPCryptoKey") for b in _bindings(graph, label)]
+    for b in rows:
+        probes = next((p for label, p in PROBES.items() if label in b["labels"]), {})
         ops = allowed(b["permissions"] or [], probes)
         sources = [b["principal"]] if b["principal"] else []
-        if b["public"] and "GCPBucket" in b["labels"] and b["pap"] != "enforced":
+        if b["public"] and set(PUBLIC_DATA) & set(b["labels"]) and b["pap"] != "enforced":
             sources.append("internet")
         for src in sources:
             if not ops:
@@ -155,8 +166,17 @@ def _metadata_escalations(graph: Graph) -> Iterator[dict]:
                        "evidence": sorted({vm, *evidence[(src, vm)]})}
 
 
+def _unique(edges: Iterator[dict]) -> list[dict]:
+    out: dict[tuple[str, str], dict] = {}
+    for e in edges:
+        kept = out.setdefault((e["source"], e["target"]), e)
+        kept["rules"] = sorted({*kept["rules"], *e["rules"]})
+    return list(out.values())
+
+
 def derive_gcp(graph: Graph, writer: EdgeWriter) -> None:
-    writer.write("gcp-exposure", derived.INTERNET_REACH, [*instance_reach(graph), *sql_reach(graph)])
+    writer.write("gcp-exposure", derived.INTERNET_REACH, [*instance_reach(graph), *sql_reach(graph),
+                                                         *_unique(serverless_reach(graph))])
     writer.sweep("gcp-exposure", derived.INTERNET_REACH)
     rows = list(access(graph))
     writer.write("gcp-access", derived.ACCESS, [r for r in rows if r["source"] != "internet"])

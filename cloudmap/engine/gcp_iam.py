@@ -11,6 +11,16 @@ from fnmatch import fnmatchcase
 BUCKET_PROBES = {"storage.objects.get": "read", "storage.objects.list": "read", "storage.objects.create": "write",
                  "storage.objects.delete": "write", "storage.buckets.setIamPolicy": "admin"}
 SQL_PROBES = {"cloudsql.instances.connect": "read", "cloudsql.instances.update": "admin"}
+BIGQUERY_PROBES = {"bigquery.tables.getData": "read", "bigquery.tables.updateData": "write",
+                   "bigquery.datasets.setIamPolicy": "admin"}
+SECRET_PROBES = {"secretmanager.versions.access": "read", "secretmanager.versions.add": "write",
+                 "secretmanager.secrets.setIamPolicy": "admin"}
+KMS_PROBES = {"cloudkms.cryptoKeyVersions.useToDecrypt": "read", "cloudkms.cryptoKeyVersions.useToEncrypt": "write",
+              "cloudkms.cryptoKeys.setIamPolicy": "admin"}
+PROBES = {"GCPBucket": BUCKET_PROBES, "GCPSQLInstance": SQL_PROBES, "GCPBigQueryDataset": BIGQUERY_PROBES,
+          "GCPSecret": SECRET_PROBES, "GCPCryptoKey": KMS_PROBES}
+PUBLIC_DATA = ("GCPBucket", "GCPBigQueryDataset")  # allUsers on them is anyone on the internet
+INVOKE = {"GCPCloudRunService": "run.routes.invoke", "GCPCloudFunction": "cloudfunctions.functions.invoke"}
 
 # principal -> service account: the permissions a principal needs on the account (or above it)
 ESCALATIONS: dict[str, tuple[str, ...]] = {

@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cloudmap.loaders.inputfile import InputError, read_text
+
 
 class GCPInputError(ValueError):
     """Input that cannot be mapped; the message names the file, the line and the field."""
@@ -123,8 +125,10 @@ def read_export(path: Path | str) -> list[Asset]:
     """Every asset of one file, checked; GCPInputError names the file, the line and the field."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path)   # the shared reader: gzip, byte order marks, --max-input-mb
+    except InputError as exc:
+        raise GCPInputError(str(exc)) from None
+    except OSError as exc:
         raise GCPInputError(f"{path}: cannot read: {exc}") from None
     if text.lstrip().startswith("["):  # gcloud asset list / search-all-* --format=json
         try:

@@ -1,7 +1,7 @@
 """Permissions of the predefined roles the engine evaluates, from the public IAM roles reference
 (https://cloud.google.com/iam/docs/understanding-roles), taken 2026-11-30. Only the permissions the
-engine probes are kept (storage, Cloud SQL, service accounts, IAM policies, roles, instance, function,
-service, deployment and build creation); a role not listed here grants nothing the engine can see."""
+engine probes are kept (storage, Cloud SQL, BigQuery data, secret versions, KMS use, service accounts,
+IAM policies, roles, invocation, instance, function, service, deployment and build creation); a role not listed here grants nothing the engine can see."""
 
 SOURCE = "https://cloud.google.com/iam/docs/understanding-roles"
 RETRIEVED = "2026-11-30"
@@ -34,6 +34,14 @@ ROLES: dict[str, tuple[str, ...]] = {
     "roles/cloudfunctions.viewer": ("cloudfunctions.functions.get", "cloudfunctions.functions.list"),
     "roles/run.developer": ("run.services.create", "run.services.update"),
     "roles/run.invoker": ("run.routes.invoke",),
+    "roles/cloudfunctions.invoker": ("cloudfunctions.functions.invoke",),
+    "roles/bigquery.dataViewer": ("bigquery.tables.getData", "bigquery.tables.list"),
+    "roles/bigquery.dataEditor": ("bigquery.tables.getData", "bigquery.tables.updateData"),
+    "roles/secretmanager.secretAccessor": ("secretmanager.versions.access",),
+    "roles/secretmanager.viewer": ("secretmanager.secrets.get", "secretmanager.secrets.list"),
+    "roles/cloudkms.cryptoKeyDecrypter": ("cloudkms.cryptoKeyVersions.useToDecrypt",),
+    "roles/cloudkms.cryptoKeyEncrypterDecrypter": ("cloudkms.cryptoKeyVersions.useToDecrypt",
+                                                   "cloudkms.cryptoKeyVersions.useToEncrypt"),
     "roles/deploymentmanager.editor": ("deploymentmanager.deployments.create", "deploymentmanager.deployments.update"),
     "roles/deploymentmanager.viewer": ("deploymentmanager.deployments.get", "deploymentmanager.deployments.list"),
     "roles/cloudbuild.builds.editor": ("cloudbuild.builds.create", "cloudbuild.builds.get"),

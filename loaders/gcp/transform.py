@@ -173,6 +173,54 @@ def _sql(rows: Rows, a: Asset, scope: str | None) -> None:
            password_auth=True)  # built-in database users log in with passwords; IAM login only adds a way
 
 
+_INGRESS = {"INGRESS_TRAFFIC_ALL": "all", "ALLOW_ALL": "all", "INGRESS_TRAFFIC_INTERNAL_ONLY": "internal",
+            "ALLOW_INTERNAL_ONLY": "internal", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER": "internal-and-cloud-load-balancing",
+            "ALLOW_INTERNAL_AND_GCLB": "internal-and-cloud-load-balancing", "all": "all", "internal": "internal",
+            "internal-and-cloud-load-balancing": "internal-and-cloud-load-balancing"}
+
+
+def _runs_as(rows: Rows, node: str, email, scope: str | None, via: str) -> None:
+    if email:
+        sa = rows.node(K.SERVICE_ACCOUNT, {"id": sa_id(str(email)), "name": str(email).lower(), "provider": "gcp",
+                                           "email": str(email).lower()}, scope, weak=True)
+        rows.rel(K.RUNS_AS, node, sa, scope, via=via)
+
+
+def _serverless_or_cluster(rows: Rows, a: Asset, scope: str | None) -> None:
+    d, t = a.data, a.asset_type
+    if t == "run.googleapis.com/Service":  # v1 (Knative) or v2 shape
+        ingress = d.get("ingress") or ((d.get("metadata") or {}).get("annotations") or {}).get(
+            "run.googleapis.com/ingress") or "all"
+        template = d.get("template") or {}
+        email = template.get("serviceAccount") or (template.get("spec") or {}).get("serviceAccountName")
+        node = _asset(rows, K.RUN_SERVICE, a, scope, ingress=_INGRESS.get(ingress, ingress),
+                      url=d.get("uri") or (d.get("status") or {}).get("url"))
+        _runs_as(rows, node, email, scope, "cloud-run")
+    elif t.startswith("cloudfunctions."):  # 1st gen (CloudFunction) or 2nd gen (Function)
+        config = d.get("serviceConfig") or {}
+        ingress = d.get("ingressSettings") or config.get("ingressSettings") or "ALLOW_ALL"
+        node = _asset(rows, K.FUNCTION, a, scope, ingress=_INGRESS.get(ingress, ingress),
+                      runtime=d.get("runtime") or (d.get("buildConfig") or {}).get("runtime"),
+                      url=(d.get("httpsTrigger") or {}).get("url") or config.get("uri") or d.get("url"))
+        _runs_as(rows, node, d.get("serviceAccountEmail") or config.get("serviceAccountEmail"), scope,
+                 "cloud-functions")
+    else:
+        private = d.get("privateClusterConfig") or {}
+        man = d.get("masterAuthorizedNetworksConfig") or {}
+        pools = d.get("nodePools") or []
+        emails = {p.get("config", {}).get("serviceAccount") for p in pools} | {(d.get("nodeConfig") or {})
+                                                                              .get("serviceAccount")}
+        emails = {e for e in emails if e and e != "default"}
+        pool = (d.get("workloadIdentityConfig") or {}).get("workloadPool")
+        node = _asset(rows, K.GKE_CLUSTER, a, scope, public_endpoint=not private.get("enablePrivateEndpoint", False),
+                      endpoint=d.get("endpoint"), authorized_networks_enabled=bool(man.get("enabled", False)),
+                      authorized_networks=[c.get("cidrBlock") for c in man.get("cidrBlocks") or [] if c.get("cidrBlock")],
+                      workload_identity=bool(pool), workload_pool=pool,
+                      node_service_account=sorted(emails)[0] if emails else None)
+        for email in sorted(emails):
+            _runs_as(rows, node, email, scope, "gke-nodes")
+
+
 def _service_account(rows: Rows, a: Asset, scope: str | None) -> None:
     email = str(a.data.get("email") or "").lower()
     if not email:
@@ -227,7 +275,10 @@ HANDLED_TYPES = ("cloudresourcemanager.googleapis.com/Organization", "cloudresou
                  "compute.googleapis.com/Subnetwork", "compute.googleapis.com/Firewall",
                  "compute.googleapis.com/Instance", "compute.googleapis.com/Address", "storage.googleapis.com/Bucket",
                  "sqladmin.googleapis.com/Instance", "iam.googleapis.com/ServiceAccount",
-                 "iam.googleapis.com/ServiceAccountKey", "iam.googleapis.com/Role")
+                 "iam.googleapis.com/ServiceAccountKey", "iam.googleapis.com/Role", "bigquery.googleapis.com/Dataset",
+                 "secretmanager.googleapis.com/Secret", "cloudkms.googleapis.com/CryptoKey", "run.googleapis.com/Service",
+                 "cloudfunctions.googleapis.com/CloudFunction", "cloudfunctions.googleapis.com/Function",
+                 "container.googleapis.com/Cluster")
 
 
 def _one(rows: Rows, a: Asset) -> None:
@@ -272,6 +323,17 @@ def _one(rows: Rows, a: Asset) -> None:
         _key(rows, a, scope)
     elif t == "iam.googleapis.com/Role":
         _role(rows, a, scope)
+    elif t == "bigquery.googleapis.com/Dataset":
+        _asset(rows, K.BIGQUERY_DATASET, a, scope, location=a.data.get("location"))
+    elif t == "secretmanager.googleapis.com/Secret":
+        _asset(rows, K.SECRET, a, scope, name=a.name.rsplit("/", 1)[-1], replication="user-managed" if "userManaged" in
+               (a.data.get("replication") or {}) else "automatic")
+    elif t == "cloudkms.googleapis.com/CryptoKey":
+        _asset(rows, K.CRYPTO_KEY, a, scope, name=a.name.rsplit("/", 1)[-1], purpose=a.data.get("purpose"), rotation_period=a.data.get("rotationPeriod"),
+               protection_level=(a.data.get("versionTemplate") or {}).get("protectionLevel"))
+    elif t in ("run.googleapis.com/Service", "cloudfunctions.googleapis.com/CloudFunction",
+               "cloudfunctions.googleapis.com/Function", "container.googleapis.com/Cluster"):
+        _serverless_or_cluster(rows, a, scope)
     else:
         rows.skipped_types[t] += 1
 
