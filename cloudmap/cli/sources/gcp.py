@@ -29,9 +29,10 @@ def gcp(
                                       "plain http only for a loopback address)"),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
-    """Load the hierarchy, VPC networks and firewall rules, instances, buckets, Cloud SQL, service accounts,
-    custom roles and IAM policies from Cloud Asset Inventory: export files, or live through the Cloud
-    Asset API with Application Default Credentials.
+    """Load the hierarchy, VPC networks and firewall rules, instances, buckets, Cloud SQL, BigQuery, Secret
+    Manager, KMS, Cloud Run, Cloud Functions, GKE, service accounts, custom roles and IAM policies from
+    Cloud Asset Inventory: export files, or live through the Cloud Asset API with Application Default
+    Credentials.
 
     Example: gcloud asset export --organization=123 --content-type=resource --output-path=gs://b/r.json;
     cloudmap load gcp --export resources.json --export iam.json; or cloudmap load gcp --organization 123
