@@ -4,13 +4,12 @@ speaking its REST shape) through the real CLI into a real Neo4j."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tests.fixtures.azure import build_exports as est
-from tests.helpers import assert_nowhere, cli_json, graph_text, run_cli
+from tests.helpers import assert_nowhere, cli_json, graph_text, local_http, run_cli, send_json
 
 pytestmark = pytest.mark.neo4j
 
@@ -230,12 +229,7 @@ class ResourceGraphServer(BaseHTTPRequestHandler):
         self._answer(200, result)
 
     def _answer(self, status: int, result: dict) -> None:
-        payload = json.dumps(result).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, status, result)
 
     def log_message(self, *args):
         pass
@@ -244,12 +238,8 @@ class ResourceGraphServer(BaseHTTPRequestHandler):
 @pytest.fixture
 def resource_graph_server():
     ResourceGraphServer.requests, ResourceGraphServer.settings, ResourceGraphServer.refused = [], {}, set()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ResourceGraphServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", ResourceGraphServer.requests
-    server.shutdown()
-    server.server_close()
+    with local_http(ResourceGraphServer) as url:
+        yield url, ResourceGraphServer.requests
 
 
 def test_live_resource_graph_with_paging(graph, cli_env, resource_graph_server):

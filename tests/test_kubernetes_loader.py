@@ -16,7 +16,7 @@ from cloudmap.loaders.kubernetes.source import read_files
 from cloudmap.loaders.kubernetes.transform import Cluster
 
 from tests.conftest import FIXTURES
-from tests.helpers import assert_nowhere, graph_text, run_cli
+from tests.helpers import assert_nowhere, graph_text, run_cli, send_json
 
 K8S = FIXTURES / "kubernetes"
 EKS_ARN = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
@@ -172,12 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body)
 
     def do_GET(self):
         url = urlsplit(self.path)

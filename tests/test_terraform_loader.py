@@ -169,3 +169,21 @@ def test_malformed_file_is_one_error_and_graph_unchanged(graph, cli_env, tmp_pat
     assert proc.returncode == 1 and len(lines) == 1 and lines[0].startswith(f"error: {bad}")
     assert re.search(message, lines[0]), lines[0]
     assert graph.read("MATCH (n) WHERE NOT n:Sync RETURN count(n) AS n") == before
+
+
+def test_google_state_maps_onto_the_gcp_loaders_kinds_and_ids(graph):
+    from tests.fixtures.gcp import build_exports as est
+
+    summary = load(graph, state.read(TF / "gcp-state.json"), "gcp")
+    assert summary.details["unknown_types"] == {"google_pubsub_topic": 1}
+    path = graph.read(
+        "MATCH (p:PublicIP)-[:ATTACHED_TO]->(vm:VirtualMachine)-[:IN_NETWORK]->(n:Network)-[:HAS_RULE]->(f:FirewallRule), "
+        "(vm)-[:IN_SUBNET]->(s:Subnet)<-[:CONTAINS]-(n), (vm)-[:USES_IDENTITY]->(sa:Identity) "
+        "RETURN labels(vm) AS l, vm.id AS vm, n.id AS net, f.id AS rule, f.target_tags AS tags, p.ip AS ip, sa.id AS sa")
+    assert path == [{"l": ["Asset", "VirtualMachine", "GCPInstance"], "vm": est.VM["web-cards"], "net": est.NET,
+                     "rule": f"{est.COMPUTE}/global/firewalls/allow-https", "tags": ["web"], "ip": "34.1.1.9",
+                     "sa": est.sa_name(est.CARDS_SA)}]
+    data = {r["id"]: r for r in graph.read("MATCH (d:DataStore {provider: 'gcp'}) RETURN d.id AS id, labels(d) AS l, "
+                                           "d.publicly_accessible AS public, [(d)-[:STORES]->(s) | s.category] AS c")}
+    assert data[est.PCI_BUCKET]["c"] == ["pci"] and "GCPBucket" in data[est.PCI_BUCKET]["l"]
+    assert data[est.SQL]["public"] is True and "GCPSQLInstance" in data[est.SQL]["l"]

@@ -22,7 +22,8 @@ from cloudmap.loaders.kit import LoadSummary
 
 AZURE_SUBSCRIPTION = "5f1e6a7b-1111-4222-8333-444455556666"
 AZURE_TENANT = "a1b2c3d4-0000-4000-8000-00000000aaaa"   # its Entra directory: data/entra
-DEMO_ACCOUNTS = (aws_estate.PROD, aws_estate.SHARED, AZURE_SUBSCRIPTION, AZURE_TENANT)
+GCP_ACCOUNTS = ("100", "200", "111", "222")                # its GCP organization, folder and projects: data/gcp
+DEMO_ACCOUNTS = (aws_estate.PROD, aws_estate.SHARED, AZURE_SUBSCRIPTION, AZURE_TENANT, *GCP_ACCOUNTS)
 # Each Trivy report scanned one instance's volume; the demo attaches it to that instance.
 TRIVY_REPORTS = ("payments-web", "marketing-blog", "batch-worker", "bastion")
 
@@ -96,6 +97,7 @@ def load_estate(graph: Graph, result: DemoResult, steps: Steps = quiet, small: b
     from cloudmap.loaders.classification.file import load_classification
     from cloudmap.loaders.entra.load import load_exports as load_entra
     from cloudmap.loaders.epss.scores import load_scores
+    from cloudmap.loaders.gcp.load import load_exports as load_gcp
     from cloudmap.loaders.kev.feed import load_catalog
     from cloudmap.loaders.trivy.report import read_reports
     from cloudmap.loaders.vulns import load_files
@@ -129,6 +131,7 @@ def load_estate(graph: Graph, result: DemoResult, steps: Steps = quiet, small: b
           lambda report: azure.load(graph, exports=exports, progress=report))
     _load(result, steps, f"Entra ID tenant {AZURE_TENANT}",
           lambda _: load_entra(graph, sorted((data / "entra").glob("*.json")), tenant=AZURE_TENANT))
+    _load(result, steps, "GCP organization (2 projects)", lambda _: load_gcp(graph, sorted((data / "gcp").glob("*.json"))))
     _load(result, steps, "Classification file", lambda _: load_classification(graph, data / "classification.yaml"))
     _load(result, steps, "CISA KEV sample", lambda _: load_catalog(graph, data / "kev.json"))
     _load(result, steps, "EPSS sample", lambda _: load_scores(graph, data / "epss.csv"))

@@ -8,7 +8,19 @@ from collections.abc import Iterator
 
 from cloudmap.engine.access_levels import level_of
 from cloudmap.engine.gcp_firewall import FwRule, internet_ingress, is_public_range
-from cloudmap.engine.gcp_iam import BUCKET_PROBES, SQL_PROBES, allowed, escalation_methods
+from cloudmap.engine.gcp_iam import (
+    INVOKE,
+    PROBES,
+    PUBLIC_DATA,
+    ROLE_UPDATE,
+    SERVICE_AGENTS,
+    SET_IAM_POLICY,
+    SET_METADATA,
+    allowed,
+    escalation_methods,
+    grants,
+    metadata_takeover,
+)
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.kinds import derived
@@ -46,22 +58,32 @@ def sql_reach(graph: Graph) -> Iterator[dict]:
                    "via": "authorized-network", "rules": nets}
 
 
+def serverless_reach(graph: Graph) -> Iterator[dict]:
+    """A Cloud Run service or function with ingress ``all`` that allUsers / allAuthenticatedUsers may invoke."""
+    for b in _bindings(graph, "Function"):
+        permission = next((p for label, p in INVOKE.items() if label in b["labels"]), None)
+        if b["public"] and permission and b["ingress"] == "all" and grants(b["permissions"] or [], permission):
+            yield {"source": "internet", "target": b["target"], "ports": ["443"], "protocols": ["tcp"],
+                   "via": "public-invoker", "rules": [b["binding"]]}
+
+
 def _bindings(graph: Graph, target_label: str) -> Iterator[dict]:
     yield from stream(graph, f"""
         MATCH (r)-[:HAS_BINDING]->(b:GCPBinding)-[:GRANTS]->(role:GCPRole), (r)-[:CONTAINS*0..8]->(t:{target_label})
         OPTIONAL MATCH (b)-[:ASSIGNED_TO]->(p:Identity)
         RETURN b.id AS binding, b.public AS public, b.condition AS condition, p.id AS principal,
                role.id AS role, role.permissions AS permissions, t.id AS target, labels(t) AS labels,
-               t.public_access_prevention AS pap""")
+               t.public_access_prevention AS pap, t.ingress AS ingress""")
 
 
 def access(graph: Graph) -> Iterator[dict]:
     grouped: dict[tuple[str, str], dict] = {}
-    for b in _bindings(graph, "DataStore"):
-        probes = BUCKET_PROBES if "GCPBucket" in b["labels"] else SQL_PROBES if "GCPSQLInstance" in b["labels"] else {}
+    rows = [b for label in ("DataStore", "GCPSecret", "GCPCryptoKey") for b in _bindings(graph, label)]
+    for b in rows:
+        probes = next((p for label, p in PROBES.items() if label in b["labels"]), {})
         ops = allowed(b["permissions"] or [], probes)
         sources = [b["principal"]] if b["principal"] else []
-        if b["public"] and "GCPBucket" in b["labels"] and b["pap"] != "enforced":
+        if b["public"] and set(PUBLIC_DATA) & set(b["labels"]) and b["pap"] != "enforced":
             sources.append("internet")
         for src in sources:
             if not ops:
@@ -75,25 +97,97 @@ def access(graph: Graph) -> Iterator[dict]:
                "actions": sorted(e["ops"]), "evidence": sorted(e["evidence"]), "conditional": e["conditional"]}
 
 
-def escalations(graph: Graph) -> Iterator[dict]:
+def _held(graph: Graph, label: str) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]],
+                                             dict[str, list[str]]]:
+    """(principal, target) -> unconditional permissions held on the target (bindings on it or above
+    it), the bindings that give them, and each target's labels."""
     held: dict[tuple[str, str], set[str]] = defaultdict(set)
     evidence: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for b in _bindings(graph, "GCPServiceAccount"):
+    labels: dict[str, list[str]] = {}
+    for b in _bindings(graph, label):
+        labels[b["target"]] = b["labels"]
         if b["principal"] and not b["condition"]:
             held[(b["principal"], b["target"])].update(b["permissions"] or [])
             evidence[(b["principal"], b["target"])].add(b["binding"])
+    return held, evidence, labels
+
+
+def escalations(graph: Graph) -> Iterator[dict]:
+    held, evidence, _ = _held(graph, "GCPServiceAccount")
     for (src, target), perms in held.items():
         for method in escalation_methods(perms):
             yield {"source": src, "target": target, "method": method, "evidence": sorted(evidence[(src, target)])}
+    yield from _account_escalations(graph)
+    yield from _metadata_escalations(graph)
+
+
+def _account_escalations(graph: Graph) -> Iterator[dict]:
+    """setIamPolicy on a project, folder or organization; iam.roles.update on a custom role the principal
+    holds (it can add any permission to it); the service agents that run deployments and builds."""
+    held, evidence, labels = _held(graph, "Account")
+    numbers = {r["id"]: r["number"] for r in graph.read(
+        "MATCH (p:GCPProject) RETURN p.id AS id, p.project_number AS number")}
+    keys = {k: r["id"] for r in graph.read("MATCH (a:Account {provider: 'gcp'}) RETURN a.id AS id, a.project_id AS pid")
+            for k in (r["id"].rsplit("/", 2)[-2] + "/" + r["id"].rsplit("/", 1)[-1],
+                      f"projects/{r['pid']}" if r["pid"] else None) if k}
+    agents = {r["email"]: r["id"] for r in graph.read(
+        "MATCH (s:GCPServiceAccount) WHERE s.email ENDS WITH '@cloudservices.gserviceaccount.com' "
+        "OR s.email ENDS WITH '@cloudbuild.gserviceaccount.com' RETURN s.email AS email, s.id AS id")}
+    for (src, target), perms in held.items():
+        ev = sorted(evidence[(src, target)])
+        for label, permission in SET_IAM_POLICY.items():
+            if label in labels[target] and grants(list(perms), permission):
+                yield {"source": src, "target": target, "method": permission, "evidence": ev}
+        for method, email in SERVICE_AGENTS.items():
+            agent = agents.get(email.format(number=numbers.get(target)))
+            if target in numbers and agent and grants(list(perms), method):
+                yield {"source": src, "target": agent, "method": method, "evidence": ev}
+    for row in stream(graph, """
+            MATCH (x)-[:HAS_BINDING]->(b:GCPBinding)-[:GRANTS]->(role:GCPRole {custom: true}),
+                  (b)-[:ASSIGNED_TO]->(p:Identity)
+            WHERE b.condition IS NULL
+            RETURN p.id AS principal, role.id AS role, x.id AS target, b.id AS binding"""):
+        owner = keys.get("/".join(row["role"].split("/")[:2]))  # projects/<id>/roles/.. or organizations/<n>/roles/..
+        if owner and grants(list(held.get((row["principal"], owner), ())), ROLE_UPDATE):
+            yield {"source": row["principal"], "target": row["target"], "method": ROLE_UPDATE,
+                   "evidence": sorted({row["binding"], row["role"], *evidence[(row["principal"], owner)]})}
+
+
+def _metadata_escalations(graph: Graph) -> Iterator[dict]:
+    """compute.instances.setMetadata on an instance: code on it, so its service account."""
+    held, evidence, _ = _held(graph, "GCPInstance")
+    vms = {r["id"]: r for r in graph.read(
+        "MATCH (vm:GCPInstance)-[:USES_IDENTITY]->(sa:GCPServiceAccount) "
+        "RETURN vm.id AS id, coalesce(vm.os_login, false) AS os_login, collect(sa.id) AS sas")}
+    for (src, vm), perms in held.items():
+        if vm in vms and metadata_takeover(perms, vms[vm]["os_login"]):
+            for sa in vms[vm]["sas"]:
+                yield {"source": src, "target": sa, "method": SET_METADATA,
+                       "evidence": sorted({vm, *evidence[(src, vm)]})}
+
+
+def _unique(edges: Iterator[dict]) -> list[dict]:
+    out: dict[tuple[str, str], dict] = {}
+    for e in edges:
+        kept = out.setdefault((e["source"], e["target"]), e)
+        kept["rules"] = sorted({*kept["rules"], *e["rules"]})
+    return list(out.values())
 
 
 def derive_gcp(graph: Graph, writer: EdgeWriter) -> None:
-    writer.write("gcp-exposure", derived.INTERNET_REACH, [*instance_reach(graph), *sql_reach(graph)])
+    writer.write("gcp-exposure", derived.INTERNET_REACH, [*instance_reach(graph), *sql_reach(graph),
+                                                         *_unique(serverless_reach(graph))])
     writer.sweep("gcp-exposure", derived.INTERNET_REACH)
     rows = list(access(graph))
     writer.write("gcp-access", derived.ACCESS, [r for r in rows if r["source"] != "internet"])
     writer.write("gcp-public-data", derived.PUBLIC_ACCESS, [r for r in rows if r["source"] == "internet"])
     writer.sweep("gcp-access", derived.ACCESS)
     writer.sweep("gcp-public-data", derived.PUBLIC_ACCESS)
-    writer.write("gcp-escalation", derived.ESCALATE, list(escalations(graph)))
+    moves: dict[tuple[str, str, str], dict] = {}
+    for e in escalations(graph):  # one edge per (principal, target, method), every reason it holds
+        if e["source"] != e["target"]:
+            key = (e["source"], e["target"], e["method"])
+            move = moves.setdefault(key, {**e, "evidence": []})
+            move["evidence"] = sorted({*move["evidence"], *e["evidence"]})
+    writer.write("gcp-escalation", derived.ESCALATE, list(moves.values()))
     writer.sweep("gcp-escalation", derived.ESCALATE)

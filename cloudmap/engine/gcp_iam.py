@@ -11,16 +11,43 @@ from fnmatch import fnmatchcase
 BUCKET_PROBES = {"storage.objects.get": "read", "storage.objects.list": "read", "storage.objects.create": "write",
                  "storage.objects.delete": "write", "storage.buckets.setIamPolicy": "admin"}
 SQL_PROBES = {"cloudsql.instances.connect": "read", "cloudsql.instances.update": "admin"}
+BIGQUERY_PROBES = {"bigquery.tables.getData": "read", "bigquery.tables.updateData": "write",
+                   "bigquery.datasets.setIamPolicy": "admin"}
+SECRET_PROBES = {"secretmanager.versions.access": "read", "secretmanager.versions.add": "write",
+                 "secretmanager.secrets.setIamPolicy": "admin"}
+KMS_PROBES = {"cloudkms.cryptoKeyVersions.useToDecrypt": "read", "cloudkms.cryptoKeyVersions.useToEncrypt": "write",
+              "cloudkms.cryptoKeys.setIamPolicy": "admin"}
+PROBES = {"GCPBucket": BUCKET_PROBES, "GCPSQLInstance": SQL_PROBES, "GCPBigQueryDataset": BIGQUERY_PROBES,
+          "GCPSecret": SECRET_PROBES, "GCPCryptoKey": KMS_PROBES}
+PUBLIC_DATA = ("GCPBucket", "GCPBigQueryDataset")  # allUsers on them is anyone on the internet
+INVOKE = {"GCPCloudRunService": "run.routes.invoke", "GCPCloudFunction": "cloudfunctions.functions.invoke"}
 
-# method name -> the permissions a principal needs on the target service account (or above it)
+# principal -> service account: the permissions a principal needs on the account (or above it)
 ESCALATIONS: dict[str, tuple[str, ...]] = {
     "iam.serviceAccounts.getAccessToken": ("iam.serviceAccounts.getAccessToken",),
     "iam.serviceAccounts.signBlob": ("iam.serviceAccounts.signBlob",),
     "iam.serviceAccounts.signJwt": ("iam.serviceAccounts.signJwt",),
+    "iam.serviceAccounts.implicitDelegation": ("iam.serviceAccounts.implicitDelegation",),
     "iam.serviceAccountKeys.create": ("iam.serviceAccountKeys.create",),
     "iam.serviceAccounts.setIamPolicy": ("iam.serviceAccounts.setIamPolicy",),
     "iam.serviceAccounts.actAs+compute.instances.create": ("iam.serviceAccounts.actAs", "compute.instances.create"),
+    "iam.serviceAccounts.actAs+cloudfunctions.functions.create": ("iam.serviceAccounts.actAs",
+                                                                  "cloudfunctions.functions.create"),
+    "iam.serviceAccounts.actAs+run.services.create": ("iam.serviceAccounts.actAs", "run.services.create"),
+    "iam.serviceAccounts.actAs+compute.instances.setServiceAccount": ("iam.serviceAccounts.actAs",
+                                                                      "compute.instances.setServiceAccount"),
 }
+# principal -> the hierarchy node itself ("admin of" it): rewriting its IAM policy
+SET_IAM_POLICY = {"GCPProject": "resourcemanager.projects.setIamPolicy",
+                  "GCPFolder": "resourcemanager.folders.setIamPolicy",
+                  "GCPOrganization": "resourcemanager.organizations.setIamPolicy"}
+# principal -> a project's Google-managed service agent, which runs what the principal submits
+SERVICE_AGENTS = {"deploymentmanager.deployments.create": "{number}@cloudservices.gserviceaccount.com",
+                  "cloudbuild.builds.create": "{number}@cloudbuild.gserviceaccount.com"}
+ROLE_UPDATE = "iam.roles.update"
+SET_METADATA = "compute.instances.setMetadata"
+# with OS Login the ssh-keys metadata is ignored: a startup script then needs a restart to run
+RESTART = "compute.instances.reset"
 
 
 def grants(permissions: list[str] | tuple[str, ...], wanted: str) -> bool:
@@ -34,3 +61,10 @@ def allowed(permissions, probes: dict[str, str]) -> dict[str, str]:
 def escalation_methods(held: set[str]) -> list[str]:
     """The methods a set of permissions held on a service account enables ('*' holds everything)."""
     return [m for m, needs in ESCALATIONS.items() if all(grants(list(held), n) for n in needs)]
+
+
+def metadata_takeover(held: set[str], os_login: bool) -> bool:
+    """Whether permissions held on an instance let a principal run code on it through its metadata:
+    ssh-keys (ignored under OS Login), else a startup script and a restart."""
+    perms = list(held)
+    return grants(perms, SET_METADATA) and (not os_login or grants(perms, RESTART))

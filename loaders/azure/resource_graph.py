@@ -16,13 +16,12 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from ipaddress import ip_address
-from urllib.parse import urlparse
 
 from cloudmap.loaders.azure.app_settings import SCOPE_PART as APP_SETTINGS
 from cloudmap.loaders.azure.app_settings import SECTIONS
 from cloudmap.loaders.azure.exports import check_row
 from cloudmap.loaders.azure.plan import HANDLERS, AzureInputError, Res, scope_name
+from cloudmap.loaders.kit.endpoint import accepted_endpoint
 
 TOKEN_ENV = "CLOUDMAP_AZURE_ACCESS_TOKEN"
 PAGE_SIZE = 1000  # the service maximum
@@ -75,16 +74,9 @@ def check_endpoint(endpoint: str | None) -> tuple[str | None, bool]:
     """(base url, whether https is enforced); AzureAccessError for an endpoint we will not send tokens to."""
     if not endpoint:
         return None, True
-    url = urlparse(endpoint)
-    if url.scheme == "https" and url.hostname:
-        return endpoint.rstrip("/"), True
-    if url.scheme == "http" and url.hostname:
-        try:
-            loopback = url.hostname == "localhost" or ip_address(url.hostname).is_loopback
-        except ValueError:
-            loopback = False
-        if loopback:
-            return endpoint.rstrip("/"), False
+    accepted = accepted_endpoint(endpoint)
+    if accepted:
+        return accepted
     raise AzureAccessError(f"--endpoint / AZURE_RESOURCE_MANAGER_ENDPOINT {endpoint!r}: must be an https URL "
                            f"(plain http only for a loopback address)")
 

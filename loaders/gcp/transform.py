@@ -109,18 +109,28 @@ def _hierarchy(rows: Rows, a: Asset, kind: NodeKind, node_id: str, scope: str | 
         rows.parents.append((node_id, CRM + parent, scope))
 
 
+def firewall_props(allowed: list, denied: list, protocol_key: str, *, direction, priority, disabled, sources,
+                   source_tags, source_service_accounts, target_tags, target_service_accounts) -> dict:
+    """A firewall rule's properties, from Compute's API (``allowed``/``IPProtocol``) or Terraform
+    (``allow``/``protocol``)."""
+    perms = [{"protocol": str(p.get(protocol_key, "all")).lower(), "ports": [str(x) for x in p.get("ports") or []]}
+             for p in (allowed or denied)]
+    return {"direction": str(direction or "INGRESS").lower(), "action": "deny" if denied else "allow",
+            "priority": int(priority if priority is not None else 1000), "disabled": bool(disabled),
+            "permissions": perms, "sources": list(sources or []), "source_tags": list(source_tags or []),
+            "source_service_accounts": [s.lower() for s in source_service_accounts or []],
+            "target_tags": list(target_tags or []),
+            "target_service_accounts": [s.lower() for s in target_service_accounts or []], "implied": False}
+
+
 def _firewall(rows: Rows, a: Asset, scope: str | None) -> None:
     d = a.data
-    allowed, denied = d.get("allowed") or [], d.get("denied") or []
-    perms = [{"protocol": str(p.get("IPProtocol", "all")).lower(), "ports": [str(x) for x in p.get("ports") or []]}
-             for p in (allowed or denied)]
-    rule = _asset(rows, K.FIREWALL, a, scope, direction=str(d.get("direction", "INGRESS")).lower(),
-                  action="deny" if denied else "allow", priority=int(d.get("priority", 1000)),
-                  disabled=bool(d.get("disabled", False)), permissions=perms,
-                  sources=list(d.get("sourceRanges") or []), source_tags=list(d.get("sourceTags") or []),
-                  source_service_accounts=[s.lower() for s in d.get("sourceServiceAccounts") or []],
-                  target_tags=list(d.get("targetTags") or []),
-                  target_service_accounts=[s.lower() for s in d.get("targetServiceAccounts") or []], implied=False)
+    props = firewall_props(d.get("allowed") or [], d.get("denied") or [], "IPProtocol", direction=d.get("direction"),
+                           priority=d.get("priority"), disabled=d.get("disabled", False),
+                           sources=d.get("sourceRanges"), source_tags=d.get("sourceTags"),
+                           source_service_accounts=d.get("sourceServiceAccounts"), target_tags=d.get("targetTags"),
+                           target_service_accounts=d.get("targetServiceAccounts"))
+    rule = _asset(rows, K.FIREWALL, a, scope, **props)
     rows.rel(K.NETWORK_RULE, compute_name(d.get("network")), rule, scope)
 
 
@@ -159,7 +169,56 @@ def _sql(rows: Rows, a: Asset, scope: str | None) -> None:
     enabled = bool(ipc.get("ipv4Enabled", False))
     _asset(rows, K.SQL_INSTANCE, a, scope, engine=a.data.get("databaseVersion"), ipv4_enabled=enabled,
            authorized_networks=nets, ssl_mode=ipc.get("sslMode"), public_ips=ips,
-           publicly_accessible=enabled and any(n.endswith("/0") for n in nets))
+           publicly_accessible=enabled and any(n.endswith("/0") for n in nets),
+           password_auth=True)  # built-in database users log in with passwords; IAM login only adds a way
+
+
+_INGRESS = {"INGRESS_TRAFFIC_ALL": "all", "ALLOW_ALL": "all", "INGRESS_TRAFFIC_INTERNAL_ONLY": "internal",
+            "ALLOW_INTERNAL_ONLY": "internal", "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER": "internal-and-cloud-load-balancing",
+            "ALLOW_INTERNAL_AND_GCLB": "internal-and-cloud-load-balancing", "all": "all", "internal": "internal",
+            "internal-and-cloud-load-balancing": "internal-and-cloud-load-balancing"}
+
+
+def _runs_as(rows: Rows, node: str, email, scope: str | None, via: str) -> None:
+    if email:
+        sa = rows.node(K.SERVICE_ACCOUNT, {"id": sa_id(str(email)), "name": str(email).lower(), "provider": "gcp",
+                                           "email": str(email).lower()}, scope, weak=True)
+        rows.rel(K.RUNS_AS, node, sa, scope, via=via)
+
+
+def _serverless_or_cluster(rows: Rows, a: Asset, scope: str | None) -> None:
+    d, t = a.data, a.asset_type
+    if t == "run.googleapis.com/Service":  # v1 (Knative) or v2 shape
+        ingress = d.get("ingress") or ((d.get("metadata") or {}).get("annotations") or {}).get(
+            "run.googleapis.com/ingress") or "all"
+        template = d.get("template") or {}
+        email = template.get("serviceAccount") or (template.get("spec") or {}).get("serviceAccountName")
+        node = _asset(rows, K.RUN_SERVICE, a, scope, ingress=_INGRESS.get(ingress, ingress),
+                      url=d.get("uri") or (d.get("status") or {}).get("url"))
+        _runs_as(rows, node, email, scope, "cloud-run")
+    elif t.startswith("cloudfunctions."):  # 1st gen (CloudFunction) or 2nd gen (Function)
+        config = d.get("serviceConfig") or {}
+        ingress = d.get("ingressSettings") or config.get("ingressSettings") or "ALLOW_ALL"
+        node = _asset(rows, K.FUNCTION, a, scope, ingress=_INGRESS.get(ingress, ingress),
+                      runtime=d.get("runtime") or (d.get("buildConfig") or {}).get("runtime"),
+                      url=(d.get("httpsTrigger") or {}).get("url") or config.get("uri") or d.get("url"))
+        _runs_as(rows, node, d.get("serviceAccountEmail") or config.get("serviceAccountEmail"), scope,
+                 "cloud-functions")
+    else:
+        private = d.get("privateClusterConfig") or {}
+        man = d.get("masterAuthorizedNetworksConfig") or {}
+        pools = d.get("nodePools") or []
+        emails = {p.get("config", {}).get("serviceAccount") for p in pools} | {(d.get("nodeConfig") or {})
+                                                                              .get("serviceAccount")}
+        emails = {e for e in emails if e and e != "default"}
+        pool = (d.get("workloadIdentityConfig") or {}).get("workloadPool")
+        node = _asset(rows, K.GKE_CLUSTER, a, scope, public_endpoint=not private.get("enablePrivateEndpoint", False),
+                      endpoint=d.get("endpoint"), authorized_networks_enabled=bool(man.get("enabled", False)),
+                      authorized_networks=[c.get("cidrBlock") for c in man.get("cidrBlocks") or [] if c.get("cidrBlock")],
+                      workload_identity=bool(pool), workload_pool=pool,
+                      node_service_account=sorted(emails)[0] if emails else None)
+        for email in sorted(emails):
+            _runs_as(rows, node, email, scope, "gke-nodes")
 
 
 def _service_account(rows: Rows, a: Asset, scope: str | None) -> None:
@@ -211,6 +270,17 @@ def build_rows(assets: list[Asset]) -> Rows:
     return rows
 
 
+HANDLED_TYPES = ("cloudresourcemanager.googleapis.com/Organization", "cloudresourcemanager.googleapis.com/Folder",
+                 "cloudresourcemanager.googleapis.com/Project", "compute.googleapis.com/Network",
+                 "compute.googleapis.com/Subnetwork", "compute.googleapis.com/Firewall",
+                 "compute.googleapis.com/Instance", "compute.googleapis.com/Address", "storage.googleapis.com/Bucket",
+                 "sqladmin.googleapis.com/Instance", "iam.googleapis.com/ServiceAccount",
+                 "iam.googleapis.com/ServiceAccountKey", "iam.googleapis.com/Role", "bigquery.googleapis.com/Dataset",
+                 "secretmanager.googleapis.com/Secret", "cloudkms.googleapis.com/CryptoKey", "run.googleapis.com/Service",
+                 "cloudfunctions.googleapis.com/CloudFunction", "cloudfunctions.googleapis.com/Function",
+                 "container.googleapis.com/Cluster")
+
+
 def _one(rows: Rows, a: Asset) -> None:
     t = a.asset_type
     scope = scope_of(a, rows)
@@ -253,6 +323,17 @@ def _one(rows: Rows, a: Asset) -> None:
         _key(rows, a, scope)
     elif t == "iam.googleapis.com/Role":
         _role(rows, a, scope)
+    elif t == "bigquery.googleapis.com/Dataset":
+        _asset(rows, K.BIGQUERY_DATASET, a, scope, location=a.data.get("location"))
+    elif t == "secretmanager.googleapis.com/Secret":
+        _asset(rows, K.SECRET, a, scope, name=a.name.rsplit("/", 1)[-1], replication="user-managed" if "userManaged" in
+               (a.data.get("replication") or {}) else "automatic")
+    elif t == "cloudkms.googleapis.com/CryptoKey":
+        _asset(rows, K.CRYPTO_KEY, a, scope, name=a.name.rsplit("/", 1)[-1], purpose=a.data.get("purpose"), rotation_period=a.data.get("rotationPeriod"),
+               protection_level=(a.data.get("versionTemplate") or {}).get("protectionLevel"))
+    elif t in ("run.googleapis.com/Service", "cloudfunctions.googleapis.com/CloudFunction",
+               "cloudfunctions.googleapis.com/Function", "container.googleapis.com/Cluster"):
+        _serverless_or_cluster(rows, a, scope)
     else:
         rows.skipped_types[t] += 1
 
@@ -290,10 +371,12 @@ def _resolve(rows: Rows) -> None:
                 continue
             cond = b.get("condition") or {}
             bid = f"{resource}#iam/{b['role']}" + (f"?{cond.get('title') or cond.get('expression')}" if cond else "")
+            earlier = rows.nodes[K.BINDING].get(bid)  # a search result may carry part of a binding's members
+            members = set(b["members"]) | set(earlier[1]["members"] if earlier else ())
             rows.node(K.BINDING, {"id": bid, "name": f"{b['role']} on {resource.rsplit('/', 1)[-1]}",
-                                  "provider": "gcp", "role": b["role"], "members": sorted(b["members"]),
+                                  "provider": "gcp", "role": b["role"], "members": sorted(members),
                                   "condition": cond.get("expression"), "policy_type": "gcp-binding",
-                                  "public": any(m in PUBLIC_MEMBERS for m in b["members"])}, scope)
+                                  "public": any(m in PUBLIC_MEMBERS for m in members)}, scope)
             rows.rel(K.HAS_BINDING, resource, bid, scope)
             if b["role"] not in {r for r in rows.nodes[K.ROLE]}:
                 rows.node(K.ROLE, {"id": b["role"], "name": b["role"], "provider": "gcp", "custom": False,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cloudmap.loaders.kit import LoadSummary
 from cloudmap.loaders.kit.link import link
-from cloudmap.loaders.terraform import aws, azure, state
+from cloudmap.loaders.terraform import aws, azure, gcp, state
 from cloudmap.loaders.terraform.build import Build
 from cloudmap.loaders.terraform.credentials import add_state_credentials
 from cloudmap.loaders.terraform.state import Document
@@ -19,20 +19,25 @@ from cloudmap.graph.ingest import Sync
 def transform(doc: Document) -> Build:
     """Every row of the document; resource types without a mapping are counted, not fatal."""
     build = Build(doc.resources)
-    a, z = aws.Aws(build, doc.resources), azure.Azure(build)
+    a, z, g = aws.Aws(build, doc.resources), azure.Azure(build), gcp.Gcp(build)
     mapped = []
     for res in doc.resources:
-        known = a.register(res) if res.provider == "aws" or res.type.startswith("aws_") else z.register(res)
+        if res.provider == "aws" or res.type.startswith("aws_"):
+            known = a.register(res)
+        else:
+            known = g.register(res) if res.type.startswith("google_") else z.register(res)
         if known:
             mapped.append(res)
         else:
             build.unknown[res.type] += 1
     if any(r.type.startswith("aws_") for r in mapped):
         a.account_row()
-    order = {t: i for i, t in enumerate([*aws.ORDER, *azure.MAPPERS])}
+    order = {t: i for i, t in enumerate([*aws.ORDER, *azure.MAPPERS, *gcp.MAPPERS])}
     for res in sorted(mapped, key=lambda r: order[r.type]):
         if res.type in aws.MAPPERS:
             aws.MAPPERS[res.type](a, res)
+        elif res.type in gcp.MAPPERS:
+            gcp.MAPPERS[res.type](g, res)
         else:
             azure.MAPPERS[res.type](z, res)
     return build

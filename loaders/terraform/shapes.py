@@ -53,7 +53,35 @@ class StorageAccount(_Tagged):
     network_rules: Objects = None
 
 
+class _Labelled(_Shape):  # google resources: labels; network tags are a list
+    labels: Tags = None
+
+
+class GoogleFirewall(_Labelled):
+    allow: Objects = None
+    deny: Objects = None
+    source_ranges: Strs = None
+    source_tags: Strs = None
+    target_tags: Strs = None
+    source_service_accounts: Strs = None
+    target_service_accounts: Strs = None
+    priority: int | None = None
+
+
+class GoogleInstance(_Labelled):
+    tags: Strs = None
+    metadata: dict[str, Any] | None = None
+    network_interface: Objects = None
+    service_account: Objects = None
+
+
+class GoogleSql(_Labelled):
+    settings: Objects = None
+
+
 SHAPES: dict[str, type[_Shape]] = {
+    "google_compute_firewall": GoogleFirewall, "google_compute_instance": GoogleInstance,
+    "google_sql_database_instance": GoogleSql,
     "aws_security_group": SecurityGroup, "aws_default_security_group": SecurityGroup, "aws_instance": Instance,
     "azurerm_network_security_group": NetworkSecurityGroup, "azurerm_storage_account": StorageAccount,
 }
@@ -62,7 +90,7 @@ SHAPES: dict[str, type[_Shape]] = {
 def check(where: str, address: str, rtype: str, values: dict) -> None:
     """InputError when the resource's nested values do not have the shape its mapper reads:
     ``plan.json: values.root_module.resources[3] (aws_security_group.web): values.ingress: ...``."""
-    model = SHAPES.get(rtype, _Tagged)
+    model = SHAPES.get(rtype, _Labelled if rtype.startswith("google_") else _Tagged)
     try:
         model.model_validate(values)
     except ValidationError as exc:

@@ -21,7 +21,7 @@ def terraform(
         "--workspace", help="scope name (default: the file name); a later load of the same scope replaces it")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
-    """Load a Terraform state or plan: AWS and Azure resources on the same nodes as the live loaders
+    """Load a Terraform state or plan: AWS, Azure and Google Cloud resources on the same nodes as their loaders
     (same ids), marked source=terraform; what a plan creates is planned=true (id terraform:<address> until
     apply). Resource types without a mapping are counted in the summary. Every resource's attributes are
     scanned for credentials (the summary's `credentials`); only their kind, place and fingerprint are kept.

@@ -50,8 +50,37 @@ SQL_INSTANCE = node_kind(
     "GCPSQLInstance", ("DataStore", "Database"),
     properties=(("engine", "str"), ("ipv4_enabled", "bool", "has a public IP"),
                 ("authorized_networks", "list[str]"), ("ssl_mode", "str"), ("public_ips", "list[str]"),
-                ("publicly_accessible", "bool", "a public IP and an authorized network that covers the internet")),
+                ("publicly_accessible", "bool", "a public IP and an authorized network that covers the internet"),
+                ("password_auth", "bool", "built-in users log in with passwords (always, on Cloud SQL)")),
     description="A Cloud SQL instance.")
+BIGQUERY_DATASET = node_kind(
+    "GCPBigQueryDataset", ("DataStore", "Database"), properties=(("location", "str"),),
+    description="A BigQuery dataset; IAM on it (or above) grants its tables' data.")
+SECRET = node_kind("GCPSecret", ("Secret",), properties=(("replication", "str", "automatic or user-managed"),),
+                   description="A Secret Manager secret; secretmanager.versions.access reads its value.")
+CRYPTO_KEY = node_kind("GCPCryptoKey", ("Key",),
+                       properties=(("purpose", "str", "ENCRYPT_DECRYPT, ASYMMETRIC_SIGN, ..."),
+                                   ("rotation_period", "str"), ("protection_level", "str")),
+                       description="A Cloud KMS key (in a key ring).")
+RUN_SERVICE = node_kind(
+    "GCPCloudRunService", ("Function",),
+    properties=(("ingress", "str", "all, internal, internal-and-cloud-load-balancing"),
+                ("url", "str")),
+    description="A Cloud Run service; USES_IDENTITY its service account. An allUsers invoker binding with "
+                "ingress all makes it reachable from the internet.")
+FUNCTION = node_kind(
+    "GCPCloudFunction", ("Function",),
+    properties=(("ingress", "str", "all, internal, internal-and-cloud-load-balancing"),
+                ("runtime", "str"),
+                ("url", "str")),
+    description="A Cloud Function (1st or 2nd gen); USES_IDENTITY its runtime service account.")
+GKE_CLUSTER = node_kind(
+    "GCPGKECluster", ("Cluster",),
+    properties=(("public_endpoint", "bool", "the control plane has a public endpoint"), ("endpoint", "str"),
+                ("authorized_networks", "list[str]", "master authorized networks; none = any address"),
+                ("authorized_networks_enabled", "bool"), ("workload_identity", "bool"),
+                ("workload_pool", "str"), ("node_service_account", "str")),
+    description="A GKE cluster; USES_IDENTITY the node pools' service account.")
 SERVICE_ACCOUNT = node_kind(
     "GCPServiceAccount", ("Identity", "ServicePrincipal"),
     properties=(("email", "str"), ("unique_id", "str"), ("disabled", "bool")),
@@ -81,6 +110,8 @@ IN_SUBNET = rel_kind("IN_SUBNET", INSTANCE, SUBNETWORK, description="An instance
 ADDRESS_ON = rel_kind("ATTACHED_TO", ADDRESS, INSTANCE, description="An external address on an access config.")
 USES_SA = rel_kind("USES_IDENTITY", INSTANCE, SERVICE_ACCOUNT, properties=(("via", "str"),),
                    description="The instance runs as the service account (via: metadata-server).")
+RUNS_AS = rel_kind("USES_IDENTITY", "Asset", SERVICE_ACCOUNT, properties=(("via", "str"),),
+                   description="A Cloud Run service, function or GKE node pool runs as the service account.")
 HAS_KEY = rel_kind("HAS_KEY", SERVICE_ACCOUNT, SA_KEY, description="A key of the service account.")
 HAS_BINDING = rel_kind("HAS_BINDING", "Asset", BINDING, description="A binding of the resource's IAM policy.")
 BINDING_MEMBER = rel_kind("ASSIGNED_TO", BINDING, "Identity", description="A member of the binding.")
