@@ -97,14 +97,18 @@ def load(graph: Graph, session: boto3.Session, regions: list[str] | None = None,
     regions = list(regions or enabled_regions(session))
     stats = FetchStats()
     with Sync(graph, provider="aws", source=f"aws {account_id}") as sync:
-        base = Ctx(session, account_id, GLOBAL, partition, stats)
-        contexts = {region: Ctx(session, account_id, region, partition, stats) for region in regions}
+        workers = max(1, max_workers)
+        # Scopes run in one pool; the per-resource calls inside a scope in another, so that a scope never
+        # waits for a thread its own pool would have to give (at most 2 × max_workers calls in flight).
+        calls = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-call") if workers > 1 else None
+        base = Ctx(session, account_id, GLOBAL, partition, stats, calls)
+        contexts = {region: Ctx(session, account_id, region, partition, stats, calls) for region in regions}
         plan = [(base, Service("account", account.fetch, lambda raw, ctx: account.transform(raw, ctx, regions))),
                 *((base, service) for service in GLOBAL_FIRST),
                 *((contexts[region], service) for region in regions for service in REGIONAL),
                 *((base, service) for service in GLOBAL_AFTER),
                 *((contexts[region], service) for region in regions for service in SIGNALS)]
-        with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="aws-fetch") as pool:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-fetch") as pool:
             fetched = [pool.submit(get, ctx, service) for ctx, service in plan]  # started in plan order
             try:
                 for (ctx, service), future in zip(plan, fetched, strict=True):
@@ -112,8 +116,10 @@ def load(graph: Graph, session: boto3.Session, regions: list[str] | None = None,
             finally:  # a failed write (Neo4j) ends the sync: what has not started yet never starts
                 for future in fetched:
                     future.cancel()
+                if calls is not None:
+                    calls.shutdown(cancel_futures=True)
         link(sync)
-    return LoadSummary.of(sync, throttled=stats.throttled, max_workers=max(1, max_workers))
+    return LoadSummary.of(sync, throttled=stats.throttled, max_workers=workers)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,7 +74,17 @@ class Ctx:
     region: str                     # a region name, or "global"
     partition: str = "aws"
     stats: FetchStats = field(default_factory=FetchStats, repr=False)
+    calls: Executor | None = field(default=None, repr=False)  # the account's pool for per-resource calls
     _clients: dict = field(default_factory=dict, repr=False)
+
+    def map(self, call: Callable[[Any], Any], items: Iterable) -> list:
+        """``[call(item) for item in items]``, in order, the calls run in the account's call pool when it
+        has one (the per-resource describes of a scope: user data, bucket settings); the first call that
+        raises raises here, as in the loop."""
+        items = list(items)
+        if self.calls is None or len(items) < 2:
+            return [call(item) for item in items]
+        return list(self.calls.map(call, items))
 
     def client(self, service: str):
         """The context's client for ``service`` (one per context, shared by the threads that fetch in it)."""
