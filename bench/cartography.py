@@ -1,6 +1,7 @@
 """cloudmap's AWS load against Cartography's AWS sync: the same moto-backed account, the same Neo4j.
 
     python -m bench.cartography --instances 50 500
+    python -m bench.cartography --instances 500 2000 --latency-ms 0 50 --max-workers 1 8
 
 For each size: a moto server (in this process, on a free loopback port) gets one account built with
 boto3 (VPCs, subnets, security groups with CIDR and group-to-group rules, N instances, roles with
@@ -14,8 +15,14 @@ one Neo4j (bench/server.py):
    `pip install cartography`; Cartography is not a project dependency), restricted to the services
    that the estate holds and moto serves; wall time and counts again.
 
-Prints one JSON line per tool, {tool, instances, seconds, nodes, relationships, ok}, and one with the
-ratios (Cartography / cloudmap). A tool that fails gets ok=false, its exit code and the tail of its
+With ``--latency-ms`` both tools reach moto through a loopback proxy (tests/reliability/faultproxy.py)
+that holds every request that many milliseconds before passing it on, as the distance to a real AWS
+endpoint would; 0 runs without the proxy. ``--max-workers`` runs cloudmap's load once per value (its
+``--max-workers``: 1 fetches serially), which gives the serial vs parallel fetch figures.
+
+Prints one JSON line per tool run, {tool, instances, latency_ms, max_workers, seconds, nodes,
+relationships, requests, ok}, and one per latency with the ratios (Cartography / cloudmap, the
+fastest cloudmap run). A tool that fails gets ok=false, its exit code and the tail of its
 output, so the run says what failed instead of stopping.
 """
 
@@ -41,6 +48,7 @@ from moto.iam.responses import IamResponse
 from bench.server import bench_server
 from cloudmap.demo.moto_server import moto_server
 from cloudmap.graph.driver import connect
+from tests.reliability.faultproxy import FaultProxy
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,8 +224,9 @@ def tail(log: Path, lines: int = 15) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def run_tool(tool: str, cmd: list[str], env: dict[str, str], graph, instances: int, timeout: int) -> dict:
-    log = OUT / f"{tool}-{instances}.log"
+def run_tool(tool: str, cmd: list[str], env: dict[str, str], graph, instances: int, timeout: int,
+             variant: str = "") -> dict:
+    log = OUT / f"{tool}-{instances}{variant}.log"
     seconds, rc = timed(cmd, env, log, timeout)
     nodes, rels = counts(graph)
     rec = {"tool": tool, "instances": instances, "seconds": round(seconds, 1), "nodes": nodes,
@@ -227,10 +236,11 @@ def run_tool(tool: str, cmd: list[str], env: dict[str, str], graph, instances: i
     return rec
 
 
-def run(sizes: list[int], timeout: int = TIMEOUT_S, stub: bool = True) -> list[dict]:
+def run(sizes: list[int], timeout: int = TIMEOUT_S, stub: bool = True, latencies: tuple[int, ...] = (0,),
+        workers: tuple[int, ...] = (8,), cartography: bool = True) -> list[dict]:
     OUT.mkdir(parents=True, exist_ok=True)
-    cartography = ensure_cartography()
-    version = cartography_version(cartography)
+    exe = ensure_cartography() if cartography else None
+    version = cartography_version(exe) if exe else None
     watch_moto()
     if stub:
         stub_service_last_accessed()
@@ -244,39 +254,59 @@ def run(sizes: list[int], timeout: int = TIMEOUT_S, stub: bool = True) -> list[d
                 urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"),
                                        timeout=30).close()
                 made = build_account(instances)
-                env = {**os.environ, "NEO4J_URI": cfg.neo4j_uri, "NEO4J_USER": cfg.neo4j_user,
-                       "NEO4J_PASSWORD": password, "AWS_DEFAULT_REGION": REGION}
                 print(json.dumps({"estate": made}), flush=True)
-
-                wipe(graph, schema=True)
-                mine = run_tool("cloudmap", [str(CLOUDMAP), "load", "aws", "--region", REGION], env, graph,
-                                instances, timeout)
-                if UNIMPLEMENTED:
-                    mine["moto_unimplemented"] = sorted(UNIMPLEMENTED)
-                UNIMPLEMENTED.clear()
-                print(json.dumps(mine), flush=True)
-
-                wipe(graph, schema=True)
-                theirs = run_tool("cartography", [
-                    str(cartography), "--neo4j-uri", cfg.neo4j_uri, "--neo4j-user", cfg.neo4j_user,
-                    "--neo4j-password-env-var", "NEO4J_PASSWORD", "--selected-modules", "create-indexes,aws",
-                    "--aws-requested-syncs", CARTOGRAPHY_SYNCS, "--aws-regions", REGION], env, graph, instances, timeout)
-                theirs.update(version=version, moto_stubs=["iam:GenerateServiceLastAccessedDetails",
-                                                           "iam:GetServiceLastAccessedDetails"] if stub else [])
-                if UNIMPLEMENTED:
-                    theirs["moto_unimplemented"] = sorted(UNIMPLEMENTED)
-                UNIMPLEMENTED.clear()
-                print(json.dumps(theirs), flush=True)
-                wipe(graph, schema=True)
-
-            ratio = {"ratio": "cartography/cloudmap", "instances": instances,
-                     "seconds": round(theirs["seconds"] / mine["seconds"], 2) if mine["seconds"] else None,
-                     "nodes": round(theirs["nodes"] / mine["nodes"], 2) if mine["nodes"] else None,
-                     "relationships": round(theirs["relationships"] / mine["relationships"], 2)
-                     if mine["relationships"] else None,
-                     "both_ok": mine["ok"] and theirs["ok"]}
-            print(json.dumps(ratio), flush=True)
-            out += [mine, theirs, ratio]
+                for latency in latencies:
+                    with FaultProxy(endpoint, latency=latency / 1000) as proxy:
+                        env = {**os.environ, "NEO4J_URI": cfg.neo4j_uri, "NEO4J_USER": cfg.neo4j_user,
+                               "NEO4J_PASSWORD": password, "AWS_DEFAULT_REGION": REGION,
+                               "AWS_ENDPOINT_URL": proxy.url if latency else endpoint}
+                        mine = []
+                        for n in workers:
+                            proxy.requests = 0
+                            wipe(graph, schema=True)
+                            rec = run_tool("cloudmap", [str(CLOUDMAP), "load", "aws", "--region", REGION,
+                                                        "--max-workers", str(n)], env, graph, instances, timeout,
+                                           f"-{latency}ms-w{n}")
+                            rec.update(latency_ms=latency, max_workers=n, requests=proxy.requests if latency else None)
+                            if UNIMPLEMENTED:
+                                rec["moto_unimplemented"] = sorted(UNIMPLEMENTED)
+                            UNIMPLEMENTED.clear()
+                            print(json.dumps(rec), flush=True)
+                            mine.append(rec)
+                        out += mine
+                        if len(mine) > 1:
+                            print(json.dumps({"ratio": "cloudmap serial/parallel", "instances": instances,
+                                              "latency_ms": latency, "seconds": {
+                                                  f"w{r['max_workers']}": r["seconds"] for r in mine},
+                                              "speedup": round(mine[0]["seconds"] / mine[-1]["seconds"], 2)}),
+                                  flush=True)
+                        if not exe:
+                            continue
+                        proxy.requests = 0
+                        wipe(graph, schema=True)
+                        theirs = run_tool("cartography", [
+                            str(exe), "--neo4j-uri", cfg.neo4j_uri, "--neo4j-user", cfg.neo4j_user,
+                            "--neo4j-password-env-var", "NEO4J_PASSWORD", "--selected-modules", "create-indexes,aws",
+                            "--aws-requested-syncs", CARTOGRAPHY_SYNCS, "--aws-regions", REGION], env, graph,
+                            instances, timeout, f"-{latency}ms")
+                        theirs.update(latency_ms=latency, requests=proxy.requests if latency else None,
+                                      version=version, moto_stubs=["iam:GenerateServiceLastAccessedDetails",
+                                                                   "iam:GetServiceLastAccessedDetails"] if stub else [])
+                        if UNIMPLEMENTED:
+                            theirs["moto_unimplemented"] = sorted(UNIMPLEMENTED)
+                        UNIMPLEMENTED.clear()
+                        print(json.dumps(theirs), flush=True)
+                        wipe(graph, schema=True)
+                        best = min(mine, key=lambda r: r["seconds"])
+                        ratio = {"ratio": "cartography/cloudmap", "instances": instances, "latency_ms": latency,
+                                 "cloudmap_max_workers": best["max_workers"],
+                                 "seconds": round(theirs["seconds"] / best["seconds"], 2) if best["seconds"] else None,
+                                 "nodes": round(theirs["nodes"] / best["nodes"], 2) if best["nodes"] else None,
+                                 "relationships": round(theirs["relationships"] / best["relationships"], 2)
+                                 if best["relationships"] else None,
+                                 "both_ok": best["ok"] and theirs["ok"]}
+                        print(json.dumps(ratio), flush=True)
+                        out += [theirs, ratio]
         graph.close()
     return out
 
@@ -288,10 +318,16 @@ def main() -> None:
     ap.add_argument("--timeout", type=int, default=TIMEOUT_S, help="seconds each tool may take per size")
     ap.add_argument("--no-stub", action="store_true", help="leave moto without the IAM service-last-accessed "
                     "stub (Cartography then backs off for minutes per principal)")
+    ap.add_argument("--latency-ms", type=int, nargs="+", default=[0], help="delay every AWS request this many "
+                    "milliseconds through a loopback proxy (one run per value; 0: straight to moto)")
+    ap.add_argument("--max-workers", type=int, nargs="+", default=[8], help="cloudmap's --max-workers, one "
+                    "cloudmap run per value (1: serial fetch)")
+    ap.add_argument("--no-cartography", action="store_true", help="run cloudmap only")
     args = ap.parse_args()
     # A kill ends the run through the context managers, so the local Neo4j and moto stop too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    run(args.instances, timeout=args.timeout, stub=not args.no_stub)
+    run(args.instances, timeout=args.timeout, stub=not args.no_stub, latencies=tuple(args.latency_ms),
+        workers=tuple(args.max_workers), cartography=not args.no_cartography)
 
 
 if __name__ == "__main__":

@@ -315,3 +315,25 @@ def test_live_app_service_settings_become_credential_paths(graph, cli_env, resou
     ResourceGraphServer.refused, ResourceGraphServer.settings = set(), {}
     assert json.loads(run_cli(env, *args).stdout)["status"] == "success"
     assert graph.read("MATCH ({id: $w})-[:HOLDS_CREDENTIAL]->() RETURN 1", w=low(est.WEB_APP)) == []
+
+
+def test_live_tables_paged_at_once_give_the_serial_graph(graph, cli_env, resource_graph_server):
+    """`--max-workers 4` pages the four Resource Graph tables at once; the graph is the one that
+    `--max-workers 1` (one table after another) writes."""
+    from tests.graph_snapshot import graph_snapshot
+
+    url, requests = resource_graph_server
+    env = {**cli_env, "CLOUDMAP_AZURE_ACCESS_TOKEN": "test-arm-token-not-a-secret"}
+    summaries, snapshots = [], []
+    for workers in ("1", "4"):
+        graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion CALL (n) { DETACH DELETE n } IN TRANSACTIONS")
+        requests.clear()
+        proc = run_cli(env, "load", "azure", "--subscription", est.SUB, "--endpoint", url, "--max-workers", workers,
+                       "--format", "json")
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        summaries.append(json.loads(proc.stdout))
+        snapshots.append(graph_snapshot(graph))
+        assert len({r["body"]["query"].split(" ", 1)[0] for r in requests if r["body"] and "query" in r["body"]}) == 4
+    assert summaries[0]["status"] == summaries[1]["status"] == "success"
+    assert summaries[0]["written"] == summaries[1]["written"] and summaries[1]["written"]
+    assert snapshots[0] == snapshots[1] and snapshots[0]["nodes"]

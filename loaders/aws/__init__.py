@@ -5,18 +5,22 @@ its own scope ``aws/<account>/<region|global>/<service>``. A scope whose fetch f
 throttling, an unreachable endpoint) is recorded as failed on the Sync and keeps its earlier data; a
 service that is not enabled (no Organization, Macie off) is skipped with a warning.
 
-Order matters only for relationships that cross scopes: IAM first (instances and functions point at
-roles), KMS before the data stores that point at keys, S3 after the regions (buckets point at keys),
-and the security signals last (findings point at instances, images and buckets)."""
+Scopes are fetched concurrently, a bounded pool per account (``max_workers``; the CLI's ``--max-workers``),
+and written one after another from the loading thread, in a fixed order. The order matters only for
+relationships that cross scopes: IAM first (instances and functions point at roles), KMS before the data
+stores that point at keys, S3 after the regions (buckets point at keys), and the security signals last
+(findings point at instances, images and buckets). Throttling answers are retried by botocore (adaptive
+mode) and counted in the summary's ``throttled``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import boto3
 from cloudmap.loaders.aws import account, compute, configuration, data, deploy, ec2, elb, iam, jobs, signals
-from cloudmap.loaders.aws.context import GLOBAL, Ctx, Out, Skipped
+from cloudmap.loaders.aws.context import GLOBAL, Ctx, FetchStats, Out, Skipped
 from cloudmap.loaders.kit import LoadSummary
 from cloudmap.loaders.kit.link import link
 
@@ -79,45 +83,75 @@ def assume_role(session: boto3.Session, role_arn: str) -> boto3.Session:
                          aws_session_token=creds["SessionToken"], region_name=session.region_name)
 
 
+DEFAULT_MAX_WORKERS = 8  # concurrent API calls per account: well under the per-account rate limits of AWS
+
+
 def load(graph: Graph, session: boto3.Session, regions: list[str] | None = None,
-         progress: Callable[[str], None] | None = None) -> LoadSummary:
-    """Load the session's account; STS errors (bad credentials) raise before anything is written."""
+         progress: Callable[[str], None] | None = None, max_workers: int = DEFAULT_MAX_WORKERS) -> LoadSummary:
+    """Load the session's account; STS errors (bad credentials) raise before anything is written.
+
+    Up to ``max_workers`` scopes (regions × services) are fetched and transformed at once; their writes
+    stay in this thread and in the order above, so the graph is the one a serial load writes."""
     identity = session.client("sts").get_caller_identity()
     account_id, partition = identity["Account"], identity["Arn"].split(":")[1]
     regions = list(regions or enabled_regions(session))
+    stats = FetchStats()
     with Sync(graph, provider="aws", source=f"aws {account_id}") as sync:
-        base = Ctx(session, account_id, GLOBAL, partition)
-        run_service(sync, base, Service("account", account.fetch,
-                                        lambda raw, ctx: account.transform(raw, ctx, regions)), progress)
-        contexts = {region: Ctx(session, account_id, region, partition) for region in regions}
-        for service in GLOBAL_FIRST:
-            run_service(sync, base, service, progress)
-        for region in regions:
-            for service in REGIONAL:
-                run_service(sync, contexts[region], service, progress)
-        for service in GLOBAL_AFTER:
-            run_service(sync, base, service, progress)
-        for region in regions:
-            for service in SIGNALS:
-                run_service(sync, contexts[region], service, progress)
+        workers = max(1, max_workers)
+        # Scopes run in one pool; the per-resource calls inside a scope in another, so that a scope never
+        # waits for a thread its own pool would have to give (at most 2 × max_workers calls in flight).
+        calls = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-call") if workers > 1 else None
+        base = Ctx(session, account_id, GLOBAL, partition, stats, calls)
+        contexts = {region: Ctx(session, account_id, region, partition, stats, calls) for region in regions}
+        plan = [(base, Service("account", account.fetch, lambda raw, ctx: account.transform(raw, ctx, regions))),
+                *((base, service) for service in GLOBAL_FIRST),
+                *((contexts[region], service) for region in regions for service in REGIONAL),
+                *((base, service) for service in GLOBAL_AFTER),
+                *((contexts[region], service) for region in regions for service in SIGNALS)]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws-fetch") as pool:
+            fetched = [pool.submit(get, ctx, service) for ctx, service in plan]  # started in plan order
+            try:
+                for (ctx, service), future in zip(plan, fetched, strict=True):
+                    write_scope(sync, ctx, service, future.result(), progress)
+            finally:  # a failed write (Neo4j) ends the sync: what has not started yet never starts
+                for future in fetched:
+                    future.cancel()
+                if calls is not None:
+                    calls.shutdown(cancel_futures=True)
         link(sync)
-    return LoadSummary.of(sync)
+    return LoadSummary.of(sync, throttled=stats.throttled, max_workers=workers)
 
 
-def run_service(sync: Sync, ctx: Ctx, service: Service, progress: Callable[[str], None] | None = None) -> None:
-    """One service in one scope. A fetch or transform that fails marks the scope failed (its earlier data
-    is kept) and the load goes on; a service that is not enabled is skipped with a warning."""
-    name = f"aws/{ctx.account_id}/{ctx.region}/{service.name}"
-    if progress:
-        progress(name)
+@dataclass
+class Fetched:
+    """One scope's fetch and transform: its output, or why it has none."""
+    out: Out | None = None
+    skipped: str | None = None
+    failed: str | None = None
+
+
+def get(ctx: Ctx, service: Service) -> Fetched:
+    """Fetch and transform one service in one scope (in a worker thread: no graph access here)."""
     try:
         raw = service.fetch(ctx)
         out = service.transform(raw, ctx)
         configuration.extract(service.name, raw, ctx, out)   # credentials the raw answer holds
     except Skipped as exc:
-        sync.warn(f"{name}: skipped, {exc}")
-        return
+        return Fetched(skipped=str(exc))
     except Exception as exc:  # one service failing is its scope failing; the others go on
-        sync.scope_failed(name, f"{type(exc).__name__}: {exc}")
-        return
-    out.write(sync, name)
+        return Fetched(failed=f"{type(exc).__name__}: {exc}")
+    return Fetched(out=out)
+
+
+def write_scope(sync: Sync, ctx: Ctx, service: Service, fetched: Fetched,
+                progress: Callable[[str], None] | None = None) -> None:
+    """Write one scope's output, or record it as skipped (a warning) or failed (its earlier data is kept)."""
+    name = f"aws/{ctx.account_id}/{ctx.region}/{service.name}"
+    if progress:
+        progress(name)
+    if fetched.skipped is not None:
+        sync.warn(f"{name}: skipped, {fetched.skipped}")
+    elif fetched.failed is not None:
+        sync.scope_failed(name, fetched.failed)
+    else:
+        fetched.out.write(sync, name)

@@ -93,11 +93,9 @@ def fetch_user_data(ctx: Ctx) -> dict:
     ec2 = ctx.client("ec2")
     ids = [i["InstanceId"] for r in pages(ec2, "describe_instances", "Reservations") for i in r.get("Instances", [])
            if (i.get("State") or {}).get("Name") != "terminated"]
-    data = {}
-    for iid in ids:
-        attr = ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")
-        data[iid] = (attr.get("UserData") or {}).get("Value")
-    return {"user_data": data}
+    def user_data(iid: str) -> str | None:
+        return (ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData").get("UserData") or {}).get("Value")
+    return {"user_data": dict(zip(ids, ctx.map(user_data, ids), strict=True))}
 
 
 def transform_user_data(raw: dict, ctx: Ctx) -> Out:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,16 +14,44 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 from cloudmap.loaders.kit import Rows
 
 from cloudmap.graph.kinds import aws as k
 from cloudmap.graph.model import NodeKind
 
 GLOBAL = "global"
-# Throttling, 5xx answers and dropped connections are retried with backoff, 5 attempts in all unless
-# AWS_MAX_ATTEMPTS says otherwise (botocore reads it, as the AWS CLI does, when the config leaves it out).
-BOTO_CONFIG = Config(retries={"mode": "standard", **({} if os.environ.get("AWS_MAX_ATTEMPTS") else {"max_attempts": 5})},
-                     user_agent_extra="cloudmap")
+
+
+def boto_config() -> Config:
+    """Throttling, 5xx answers and dropped connections are retried with backoff, 5 attempts in all unless
+    AWS_MAX_ATTEMPTS says otherwise (botocore reads it, as the AWS CLI does, when the config leaves it
+    out). The retry mode is botocore's adaptive one (AWS_RETRY_MODE may name another): after a throttling
+    answer the client also slows its own request rate, which is what the parallel fetch needs."""
+    retries: dict = {"mode": os.environ.get("AWS_RETRY_MODE") or "adaptive"}
+    if not os.environ.get("AWS_MAX_ATTEMPTS"):
+        retries["max_attempts"] = 5
+    return Config(retries=retries, user_agent_extra="cloudmap", max_pool_connections=16)
+
+
+class FetchStats:
+    """What one account's fetch met on the way, counted across its threads: throttling answers (each
+    one retried by botocore while attempts remain)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.throttled = 0
+        self._detector = ThrottlingErrorDetector(RetryEventAdapter())
+
+    def on_retry_check(self, **kwargs) -> None:
+        """botocore ``needs-retry`` hook: it runs after every attempt, before the retry handler decides."""
+        if kwargs.get("response") is not None and self._detector.is_throttling_error(**kwargs):
+            with self._lock:
+                self.throttled += 1
+
+
+# A boto3 Session is not thread-safe, its clients are: clients are made one at a time, then shared.
+_CLIENT_LOCK = threading.Lock()
 
 # Error codes that mean "this service is not enabled / not available here": the scope is skipped
 # with a warning and its earlier data is kept, instead of counting as a failure.
@@ -43,18 +73,32 @@ class Ctx:
     account_id: str
     region: str                     # a region name, or "global"
     partition: str = "aws"
+    stats: FetchStats = field(default_factory=FetchStats, repr=False)
+    calls: Executor | None = field(default=None, repr=False)  # the account's pool for per-resource calls
     _clients: dict = field(default_factory=dict, repr=False)
 
+    def map(self, call: Callable[[Any], Any], items: Iterable) -> list:
+        """``[call(item) for item in items]``, in order, the calls run in the account's call pool when it
+        has one (the per-resource describes of a scope: user data, bucket settings); the first call that
+        raises raises here, as in the loop."""
+        items = list(items)
+        if self.calls is None or len(items) < 2:
+            return [call(item) for item in items]
+        return list(self.calls.map(call, items))
+
     def client(self, service: str):
-        if service not in self._clients:
-            region = (self.session.region_name or "us-east-1") if self.region == GLOBAL else self.region
-            client = self.session.client(service, region_name=region, config=BOTO_CONFIG)
-            client.meta.events.register("before-parse", check_complete)
-            host = urlsplit(client.meta.endpoint_url).netloc
-            if not host.split(":")[0].endswith(AWS_DNS_SUFFIXES):
-                client.meta.events.register("before-call", keep_host(host))
-            self._clients[service] = client
-        return self._clients[service]
+        """The context's client for ``service`` (one per context, shared by the threads that fetch in it)."""
+        with _CLIENT_LOCK:
+            if service not in self._clients:
+                region = (self.session.region_name or "us-east-1") if self.region == GLOBAL else self.region
+                client = self.session.client(service, region_name=region, config=boto_config())
+                client.meta.events.register("before-parse", check_complete)
+                client.meta.events.register("needs-retry", self.stats.on_retry_check)
+                host = urlsplit(client.meta.endpoint_url).netloc
+                if not host.split(":")[0].endswith(AWS_DNS_SUFFIXES):
+                    client.meta.events.register("before-call", keep_host(host))
+                self._clients[service] = client
+            return self._clients[service]
 
     @property
     def account_arn(self) -> str:

@@ -33,12 +33,14 @@ S3_OPTIONAL = {
 def fetch_s3(ctx: Ctx) -> dict:
     s3 = ctx.client("s3")
     buckets = s3.list_buckets().get("Buckets", [])
-    for bucket in buckets:
+
+    def settings(bucket: dict) -> None:
         name = bucket["Name"]
         location = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
         bucket["_region"] = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
         for key, (operation, missing) in S3_OPTIONAL.items():
             bucket[f"_{key}"] = optional(getattr(s3, operation), *missing, Bucket=name) or {}
+    ctx.map(settings, buckets)
     return {"buckets": buckets}
 
 

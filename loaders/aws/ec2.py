@@ -27,10 +27,13 @@ def fetch(ctx: Ctx) -> dict:
         "instances": [i for r in pages(ec2, "describe_instances", "Reservations") for i in r.get("Instances", [])],
     }
     # The role behind each instance profile, so instances link straight to the identity they run as.
-    raw["profile_roles"] = {}
-    for arn in {i["IamInstanceProfile"]["Arn"] for i in raw["instances"] if i.get("IamInstanceProfile")}:
-        resp = optional(ctx.client("iam").get_instance_profile, "NoSuchEntity", InstanceProfileName=arn.split("/")[-1])
-        raw["profile_roles"][arn] = [r["Arn"] for r in (resp or {}).get("InstanceProfile", {}).get("Roles", [])]
+    iam = ctx.client("iam")
+
+    def roles(arn: str) -> list[str]:
+        resp = optional(iam.get_instance_profile, "NoSuchEntity", InstanceProfileName=arn.split("/")[-1])
+        return [r["Arn"] for r in (resp or {}).get("InstanceProfile", {}).get("Roles", [])]
+    profiles = sorted({i["IamInstanceProfile"]["Arn"] for i in raw["instances"] if i.get("IamInstanceProfile")})
+    raw["profile_roles"] = dict(zip(profiles, ctx.map(roles, profiles), strict=True))
     return raw
 
 

@@ -16,7 +16,7 @@ from cloudmap.graph.driver import Graph
 
 def load(graph: Graph, exports: list[Path] | None = None, subscriptions: list[str] | None = None,
          endpoint: str | None = None, batch_size: int = 2000,
-         progress: Callable[[str], None] | None = None) -> LoadSummary:
+         progress: Callable[[str], None] | None = None, max_workers: int = 4) -> LoadSummary:
     """Load export files (every one checked before any write), else query Resource Graph live.
     Bad input raises AzureInputError, refused credentials AzureAccessError, before anything is written."""
     from cloudmap.loaders.azure.exports import read_export
@@ -30,7 +30,7 @@ def load(graph: Graph, exports: list[Path] | None = None, subscriptions: list[st
         covered: set[str] = set()
         source = f"azure exports {', '.join(Path(p).name for p in exports)}"
     else:
-        fetched = fetch(subscriptions, endpoint, progress=progress)
+        fetched = fetch(subscriptions, endpoint, progress=progress, max_workers=max_workers)
         rows, covered, failed = fetched.rows, fetched.covered, fetched.failed
         source = f"azure {', '.join(subscriptions) if subscriptions else 'all subscriptions'}"
     plan = build_plan(rows, known_principals(graph), covered)

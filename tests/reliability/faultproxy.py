@@ -8,6 +8,10 @@ Faults, per service:
 * ``500`` / ``403`` / ``throttle`` (400 ThrottlingException) / ``429``: an AWS error answer of that kind,
   in the service's protocol;
 * ``delay``: the real answer, after ``delay`` seconds.
+
+``budget[service] = n`` limits a service's fault to its first n requests (then the real answers pass),
+as a throttled API answers again once the caller backs off. ``latency`` (seconds) delays every request
+of every service, as a distant endpoint would (the benchmark's ``--latency-ms``).
 """
 
 from __future__ import annotations
@@ -28,11 +32,15 @@ ERRORS = {"500": (500, "InternalFailure", "injected internal error"),
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, delay: float = 0.5):
+    def __init__(self, upstream: str, delay: float = 0.5, latency: float = 0.0):
         self.upstream = urlsplit(upstream)
         self.faults: dict[str, str] = {}
+        self.budget: dict[str, int] = {}
         self.delay = delay
+        self.latency = latency
         self.hits: dict[str, int] = {}
+        self.requests = 0
+        self._lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +61,7 @@ class FaultProxy:
 
     def reset(self) -> None:
         self.faults.clear()
+        self.budget.clear()
         self.hits.clear()
         self.delay = 0.5
 
@@ -68,9 +77,15 @@ class FaultProxy:
         body = req.rfile.read(int(req.headers.get("Content-Length") or 0))
         match = SERVICE.search(req.headers.get("Authorization", ""))
         service = match.group(1) if match else ""
-        fault = self.faults.get(service)
-        if fault:
-            self.hits[service] = self.hits.get(service, 0) + 1
+        with self._lock:  # the server answers each connection in a thread of its own
+            self.requests += 1
+            fault = self.faults.get(service)
+            if fault and service in self.budget and self.hits.get(service, 0) >= self.budget[service]:
+                fault = None
+            if fault:
+                self.hits[service] = self.hits.get(service, 0) + 1
+        if self.latency:
+            time.sleep(self.latency)
         if fault in ERRORS:
             return self._error(req, service, *ERRORS[fault])
         if fault == "delay":

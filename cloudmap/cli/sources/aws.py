@@ -19,12 +19,16 @@ def load_aws(
                                                "enabled region"),
     role_arn: list[str] | None = typer.Option(None, "--role-arn", help="assume this role (repeatable) and load "
                                                  "its account instead of the caller's"),
+    max_workers: int = typer.Option(aws.DEFAULT_MAX_WORKERS, "--max-workers", min=1, max=64,
+                                    help="AWS calls in flight at once per account (regions × services fetched "
+                                         "concurrently); 1 fetches one call after another"),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Load AWS accounts: network, compute, identity, data and security signals, one sync per account.
 
     Honours AWS_ENDPOINT_URL like boto3 does. A region or service that answers AccessDenied is reported
-    as a failed scope (its earlier data is kept); the others go on.
+    as a failed scope (its earlier data is kept); the others go on. Throttled calls are retried (botocore's
+    adaptive mode; AWS_MAX_ATTEMPTS sets the attempts) and counted in the summary.
 
     Example: cloudmap load aws --profile prod --region eu-west-1 --region us-east-1
     """
@@ -45,13 +49,16 @@ def load_aws(
             def step(name: str, task=task) -> None:
                 bar.update(task, description=name, advance=1)
             try:
-                summaries.append(aws.load(graph, session, regions, progress=step))
+                summaries.append(aws.load(graph, session, regions, progress=step, max_workers=max_workers))
             except (BotoCoreError, ClientError) as exc:
                 fail(f"AWS credentials / STS: {exc}")
     failed = [scope for s in summaries for scope in s.scopes_failed]
     suspect = [scope for s in summaries for scope in s.scopes_suspect]
     notes = ([f"{len(failed)} scopes failed{f', {len(suspect)} suspect' if suspect else ''}: "
               + "; ".join(e for s in summaries for e in s.errors)] if failed or suspect else [])
+    throttled = sum(s.details.get("throttled", 0) for s in summaries)
+    if throttled:
+        notes.append(f"{throttled} throttled AWS answer(s), retried with backoff")
     # still exit 0 on failed scopes: the others are loaded and the failed ones kept their data
     print_summary(summaries, fmt, notes, exit_on_failure=False)
 

@@ -22,6 +22,8 @@ def azure(
                                            "default: every subscription the credential can see)"),
     endpoint: str = typer.Option(None, "--endpoint", envvar="AZURE_RESOURCE_MANAGER_ENDPOINT",
                                  help="Resource Manager URL (sovereign clouds; default https://management.azure.com)"),
+    max_workers: int = typer.Option(4, "--max-workers", min=1, max=16, help="Resource Graph tables paged at "
+                                    "once (live queries); 1 queries one table after another"),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Load management groups, subscriptions, resource groups, network, compute, data, RBAC and Defender
@@ -38,7 +40,8 @@ def azure(
     try:
         with open_graph(settings()) as graph:
             summary = azure_loader.load(graph, exports=export, subscriptions=subscription, endpoint=endpoint,
-                                        batch_size=settings().batch_size, progress=lambda s: info(f"loading {s}"))
+                                        batch_size=settings().batch_size, progress=lambda s: info(f"loading {s}"),
+                                        max_workers=max_workers)
     except (AzureInputError, AzureAccessError) as exc:
         fail(str(exc))
     notes = [f"{table} not loaded (its previous data is kept): {reason}"
