@@ -78,7 +78,7 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
     app.state.hunt_pool = HuntPool(cfg.hunt_concurrency, cfg.hunt_concurrency_per_key, limits)
     app.state.hunt_rate = RateLimit(cfg.hunts_per_minute, 60.0, "hunts", limits)
     app.state.analysis_rate = RateLimit(cfg.analyses_per_hour, 3600.0, "analyses", limits)
-    app.state.page_cache = PageCache()
+    app.state.page_cache = PageCache(cfg.page_cache_size)
 
     problems.install(app)
 

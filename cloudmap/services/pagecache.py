@@ -38,7 +38,7 @@ class PageCache:
 
     def get(self, graph: Graph, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The cached answer for ``key`` under the graph's current stamp, else ``compute()`` (kept)."""
-        now = stamp(graph)
+        now = stamp(graph) if self.size else None
         if now is None:
             return compute()
         with self.lock:
