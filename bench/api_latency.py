@@ -1,12 +1,17 @@
 """API latency and throughput under concurrent load, through the real `cloudmap serve` on loopback.
 
     python -m bench.api_latency --assets 1000 --threads 1 8 --requests 100
+    python -m bench.api_latency --assets 10000 --threads 1 8 --workers 1 2 --requests 100 --first-page-only
 
 Loads the synthetic estate of bench/estate.py through the ingestion core, runs the analysis (derive,
 rules, findings), starts `cloudmap serve` in a subprocess on a free 127.0.0.1 port with a fresh
 reader API key, and for each scenario sends threads x requests requests (each thread its own
 keep-alive connection), printing one JSON line per scenario: p50/p95/p99 latency, throughput,
 errors. The last line has the peak RSS of the API server and of Neo4j (local server only).
+
+Servers: first the uncached path as the baseline (one worker, ``CLOUDMAP_PAGE_CACHE_SIZE=0``, what
+the API did before first pages were cached), then one server per ``--workers`` count with the cache
+on; every server is measured at every ``--threads`` count, and a markdown table closes the run.
 
 Scenarios: the first findings page (`GET /findings?limit=50`, summaries), the same page with
 `view=full` (paths, factors, remediation), a later page (the cursor reached by following `--page`
@@ -37,7 +42,8 @@ from cloudmap.graph.driver import connect
 from cloudmap.graph.ingest import Sync
 from cloudmap.graph.model import NodeKind
 from cloudmap.graph.schema import apply_schema
-from cloudmap.services.apikeys import create_key, delete_key
+from cloudmap.services.apikeys import create_key
+from cloudmap.services.authstore import AuthStore
 
 MAX_SCENARIO_S = 300  # a scenario stops sending after this long, whatever is left
 
@@ -56,19 +62,23 @@ def load_estate(graph, assets: int) -> dict:
             "by_level": summary["findings"]["by_level"]}
 
 
-def start_server(cfg, port: int, config_dir: str) -> subprocess.Popen:
+def start_server(cfg, port: int, config_dir: str, workers: int = 1, cache: bool = True) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CLOUDMAP_"))}
     env.update(NEO4J_URI=cfg.neo4j_uri, NEO4J_USER=cfg.neo4j_user, NEO4J_PASSWORD=cfg.neo4j_password.get_secret_value(),
-               NEO4J_DATABASE=cfg.neo4j_database, CLOUDMAP_CONFIG=str(Path(config_dir) / "config.toml"))
-    return subprocess.Popen([sys.executable, "-m", "cloudmap", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               NEO4J_DATABASE=cfg.neo4j_database, CLOUDMAP_CONFIG=str(Path(config_dir) / "config.toml"),
+               CLOUDMAP_AUTH_DB=str(Path(config_dir) / "auth.sqlite3"))
+    if not cache:
+        env["CLOUDMAP_PAGE_CACHE_SIZE"] = "0"
+    log = open(Path(config_dir) / f"serve-{port}.log", "w")  # noqa: SIM115 - closed with the process's end
+    return subprocess.Popen([sys.executable, "-m", "cloudmap", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
 
 
 def wait_ready(base: str, proc: subprocess.Popen, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"cloudmap serve exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+            raise SystemExit(f"cloudmap serve exited with {proc.returncode} (see {proc.stderr.name})")
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 return
@@ -135,7 +145,39 @@ def percentiles(latencies: list[float]) -> dict:
             "p99_ms": round(cuts[98] * 1000, 1), "max_ms": round(max(latencies) * 1000, 1)}
 
 
-def run(assets: int, threads: list[int], requests: int, page: int, query_id: str, wipe: bool) -> None:
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def measure(base: str, headers: dict, scenarios: dict, threads: list[int], requests: int, assets: int,
+            server: str) -> list[dict]:
+    out = []
+    for n_threads in threads:
+        for name, send in scenarios.items():
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as warm:
+                body = send(warm).raise_for_status().json()  # warm-up; a broken scenario stops here
+            rec = load(base, headers, send, n_threads, requests)
+            size = len(body["items"]) if "items" in body else body["row_count"]
+            rec = {"server": server, "scenario": name, "assets": assets, "threads": n_threads, "result_rows": size,
+                   **rec}
+            print(json.dumps(rec), flush=True)
+            out.append(rec)
+    return out
+
+
+def table(records: list[dict]) -> str:
+    lines = ["| server | request | clients | p50 | p95 | p99 | req/s |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['server']} | {r['scenario']} | {r['threads']} | {r['p50_ms']} ms | {r['p95_ms']} ms | "
+              f"{r['p99_ms']} ms | {r['throughput_rps']} |" for r in records]
+    return "\n".join(lines)
+
+
+def run(assets: int, threads: list[int], requests: int, page: int, query_id: str, wipe: bool,
+        workers: list[int], first_page_only: bool) -> None:
     with bench_server() as (cfg, server), tempfile.TemporaryDirectory(prefix="cloudmap-apibench-") as tmp:
         graph = connect(cfg)
         apply_schema(graph)
@@ -146,39 +188,37 @@ def run(assets: int, threads: list[int], requests: int, page: int, query_id: str
             graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion "
                                  "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
         print(json.dumps({"phase": "estate", **load_estate(graph, assets)}), flush=True)
-        record, token = create_key(graph, "api latency bench", "reader")
-        port = free_port()
-        proc = start_server(cfg, port, tmp)
-        base = f"http://127.0.0.1:{port}/api/v1"
+        _, token = create_key(AuthStore(Path(tmp) / "auth.sqlite3"), "api latency bench", "reader")
         headers = {"Authorization": f"Bearer {token}"}
+        servers = [("1 worker, uncached (baseline)", 1, False)] + [
+            (f"{n} worker{'s' if n > 1 else ''}, cached", n, True) for n in workers]
+        records, peaks = [], {}
         try:
-            wait_ready(base, proc)
-            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-                cursor, page_no = later_cursor(client, page)
-            scenarios = {
-                "findings_first_page": lambda c: c.get("/findings", params={"limit": 50}),
-                "findings_first_page_full": lambda c: c.get("/findings", params={"limit": 50, "view": "full"}),
-                f"findings_page_{page_no}": lambda c: c.get("/findings", params={"limit": 50, "cursor": cursor}),
-                f"saved_query_{query_id}": lambda c: c.post(f"/queries/{query_id}/run", json={}),
-            }
-            for n_threads in threads:
-                for name, send in scenarios.items():
-                    with httpx.Client(base_url=base, headers=headers, timeout=60) as warm:
-                        body = send(warm).raise_for_status().json()  # warm-up; a broken scenario stops here
-                    rec = load(base, headers, send, n_threads, requests)
-                    size = len(body["items"]) if "items" in body else body["row_count"]
-                    print(json.dumps({"scenario": name, "assets": assets, "threads": n_threads, "result_rows": size,
-                                      **rec}), flush=True)
-            print(json.dumps({"phase": "memory", "api_server_peak_rss_mb": round(hwm_mb(proc.pid)),
+            for label, n_workers, cache in servers:
+                port = free_port()
+                proc = start_server(cfg, port, tmp, n_workers, cache)
+                base = f"http://127.0.0.1:{port}/api/v1"
+                try:
+                    wait_ready(base, proc)
+                    scenarios = {"findings_first_page": lambda c: c.get("/findings", params={"limit": 50})}
+                    if not first_page_only:
+                        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+                            cursor, page_no = later_cursor(client, page)
+                        scenarios |= {
+                            "findings_first_page_full": lambda c: c.get("/findings", params={"limit": 50, "view": "full"}),
+                            f"findings_page_{page_no}": lambda c, cur=cursor: c.get(
+                                "/findings", params={"limit": 50, "cursor": cur}),
+                            f"saved_query_{query_id}": lambda c: c.post(f"/queries/{query_id}/run", json={}),
+                        }
+                    records += measure(base, headers, scenarios, threads, requests, assets, label)
+                    peaks[label] = round(hwm_mb(proc.pid))
+                finally:
+                    stop(proc)
+            print(json.dumps({"phase": "memory", "api_server_peak_rss_mb": peaks,
                               "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}),
                   flush=True)
+            print(table(records), flush=True)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            delete_key(graph, record["id"])
             graph.close()
 
 
@@ -191,10 +231,16 @@ def main() -> None:
     ap.add_argument("--page", type=int, default=10, help="the later findings page to measure")
     ap.add_argument("--query", default="internet-exposed-vms", help="the saved query to run")
     ap.add_argument("--wipe", action="store_true", help="empty the database of NEO4J_URI first if it holds a graph")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                    help="API worker processes of the cached servers (several: one server each)")
+    ap.add_argument("--first-page-only", action="store_true", help="measure only the first findings page")
     args = ap.parse_args()
     if not all(1 <= t <= 64 for t in args.threads) or not 1 <= args.requests <= 10_000:
         ap.error("--threads must be 1..64 and --requests 1..10000")
-    run(args.assets, args.threads, args.requests, args.page, args.query, args.wipe)
+    if not all(1 <= w <= 16 for w in args.workers):
+        ap.error("--workers must be 1..16")
+    run(args.assets, args.threads, args.requests, args.page, args.query, args.wipe, args.workers,
+        args.first_page_only)
 
 
 if __name__ == "__main__":

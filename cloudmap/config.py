@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     hunt_concurrency_per_key: int = _env("CLOUDMAP_HUNT_CONCURRENCY_PER_KEY", default=2, ge=1, le=256)
     hunts_per_minute: int = _env("CLOUDMAP_HUNTS_PER_MINUTE", default=60, ge=1, le=100_000)
     analyses_per_hour: int = _env("CLOUDMAP_ANALYSES_PER_HOUR", default=12, ge=1, le=10_000)
+    # first findings pages kept per API worker (0: none) until the latest analysis changes
+    page_cache_size: int = _env("CLOUDMAP_PAGE_CACHE_SIZE", default=64, ge=0, le=10_000)
     # The local server bounds every transaction (hunts get hunt_timeout_s on top).
     neo4j_tx_timeout: str = _env("CLOUDMAP_NEO4J_TX_TIMEOUT", default="30m", pattern=r"^\d+(ms|s|m|h)$")
     neo4j_tx_memory: str = _env("CLOUDMAP_NEO4J_TX_MEMORY", default="256m", pattern=r"^\d+[kmgKMG]$")

@@ -5,6 +5,7 @@ Everything is versioned under ``/api/v1``; the OpenAPI document is ``/api/v1/ope
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -21,15 +22,28 @@ from cloudmap.graph.driver import Graph, connect
 from cloudmap.graph.schema import apply_schema
 from cloudmap.services.analyses import AnalysisRunner
 from cloudmap.services.authstore import AuthStore, move_out_of_graph
-from cloudmap.services.limits import FailedAuth, HuntPool, RateLimit
+from cloudmap.services.limits import FailedAuth, HuntPool, MemoryState, RateLimit, SharedState
+from cloudmap.services.pagecache import PageCache
 from cloudmap.services.queries import load_library
 
 PREFIX = "/api/v1"
 PUBLIC_PATHS = (f"{PREFIX}/health", f"{PREFIX}/openapi.json", f"{PREFIX}/docs", f"{PREFIX}/docs/oauth2-redirect")
 
 
-def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth: bool = True) -> FastAPI:
-    """An app bound to ``graph`` (or a connection opened at start-up and closed at shutdown)."""
+# `cloudmap serve --workers N` hands its worker processes these (see :func:`worker_app`)
+ENV_NO_AUTH, ENV_LIMITS_DB = "CLOUDMAP_SERVE_NO_AUTH", "CLOUDMAP_SERVE_LIMITS_DB"
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `cloudmap serve --workers N` (a uvicorn factory): settings
+    from the environment, and the limit state in the SQLite file the parent process created."""
+    return create_app(auth=os.environ.get(ENV_NO_AUTH) != "1", limits_db=os.environ.get(ENV_LIMITS_DB) or None)
+
+
+def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth: bool = True,
+               limits_db: str | None = None) -> FastAPI:
+    """An app bound to ``graph`` (or a connection opened at start-up and closed at shutdown).
+    ``limits_db``: the SQLite file of limit state shared with other worker processes (default: in memory)."""
     cfg = cfg or default_settings()
     library = load_library(cfg.user_hunts_dir)  # a broken hunt file fails here, naming the file
 
@@ -59,10 +73,12 @@ def create_app(cfg: Settings | None = None, *, graph: Graph | None = None, auth:
     app.state.auth_store = AuthStore(cfg.auth_db_path)
     if graph is not None:
         move_out_of_graph(graph, app.state.auth_store)
-    app.state.failed_auth = FailedAuth()
-    app.state.hunt_pool = HuntPool(cfg.hunt_concurrency, cfg.hunt_concurrency_per_key)
-    app.state.hunt_rate = RateLimit(cfg.hunts_per_minute, 60.0, "hunts")
-    app.state.analysis_rate = RateLimit(cfg.analyses_per_hour, 3600.0, "analyses")
+    limits = SharedState(limits_db) if limits_db else MemoryState()
+    app.state.failed_auth = FailedAuth(state=limits)
+    app.state.hunt_pool = HuntPool(cfg.hunt_concurrency, cfg.hunt_concurrency_per_key, limits)
+    app.state.hunt_rate = RateLimit(cfg.hunts_per_minute, 60.0, "hunts", limits)
+    app.state.analysis_rate = RateLimit(cfg.analyses_per_hour, 3600.0, "analyses", limits)
+    app.state.page_cache = PageCache(cfg.page_cache_size)
 
     problems.install(app)
 

@@ -131,6 +131,15 @@ MATCH (f:Finding {id: row.id})
 SET f += row.triage, f.status = row.status, f.history = coalesce(f.history, []) + row.event
 RETURN f.id AS id, f.status AS status
 """
+# cached findings pages are keyed by the latest analysis: a triage change marks it (pagecache.stamp)
+_TOUCH = ("MATCH (a:Analysis) WHERE a.started_at IS NOT NULL WITH a ORDER BY a.started_at DESC LIMIT 1 "
+          "SET a.triage_changes = coalesce(a.triage_changes, 0) + 1")
+
+
+def _write(graph: Graph, rows: list[dict]) -> list[dict]:
+    changed = graph.write(_SET, rows=rows)
+    graph.write(_TOUCH)
+    return changed
 
 
 def suppress(graph: Graph, ids: list[str], reason: str, until=None, by: str | None = None,
@@ -152,7 +161,7 @@ def suppress(graph: Graph, ids: list[str], reason: str, until=None, by: str | No
              # a resolved or retired finding keeps its status; the decision applies when it comes back
              "status": "suppressed" if f["status"] in ("open", "suppressed") else f["status"]}
             for i, f in found.items()]
-    return graph.write(_SET, rows=rows)
+    return _write(graph, rows)
 
 
 def unsuppress(graph: Graph, ids: list[str], by: str | None = None) -> list[dict]:
@@ -170,4 +179,4 @@ def unsuppress(graph: Graph, ids: list[str], by: str | None = None) -> list[dict
     at, by = now(), (by or "unknown").strip()[:200]
     rows = [{"id": i, "triage": fields(None), "event": [event("unsuppressed", at, by=by)],
              "status": "open" if f["status"] == "suppressed" else f["status"]} for i, f in found.items()]
-    return graph.write(_SET, rows=rows)
+    return _write(graph, rows)

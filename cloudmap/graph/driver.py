@@ -18,7 +18,12 @@ class GraphError(Exception):
 
 
 class Graph:
-    """A driver bound to one database, with read/write helpers that return plain dicts."""
+    """A driver bound to one database, with read/write helpers that return plain dicts.
+
+    ``read`` and ``write`` are the driver's managed transactions (``execute_query``): reads are
+    routed READ (a cluster's followers and secondaries; a write inside one is refused), writes WRITE
+    (the leader), and both are retried on leader changes and lost connections for up to
+    ``max_transaction_retry_time``. ``run_autocommit`` is not retried (CALL IN TRANSACTIONS)."""
 
     def __init__(self, driver: neo4j.Driver, database: str = "neo4j"):
         self.driver = driver

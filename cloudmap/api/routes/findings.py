@@ -4,7 +4,7 @@ from pathlib import PurePath
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from cloudmap.api.auth import hunter, reader
 from cloudmap.api.models import MAX_PAGE, Page, SuppressIn, UnsuppressIn
@@ -47,14 +47,23 @@ def list_findings(request: Request, key: dict = Depends(reader),
                       "summary", description="summary, or full: with the path, score factors, remediation")
                   ) -> JSONResponse:
     levels = [lv.strip() for lv in level.split(",") if lv.strip()] if level else None
-    try:
-        items, next_cursor = findings.list_findings(
-            graph(request), level=levels, rule=rule, status=status, account=account, asset=asset,
-            risk_factor=risk_factor, sort=sort, limit=limit, cursor=cursor, view=view)
-    except findings.QueryError as exc:
-        raise Problem(400, str(exc)) from None
-    # items are JSON-native already: answer directly rather than re-validate every nested path
-    return JSONResponse({"items": items, "next_cursor": next_cursor})
+
+    def page() -> bytes:
+        try:
+            items, next_cursor = findings.list_findings(
+                graph(request), level=levels, rule=rule, status=status, account=account, asset=asset,
+                risk_factor=risk_factor, sort=sort, limit=limit, cursor=cursor, view=view)
+        except findings.QueryError as exc:
+            raise Problem(400, str(exc)) from None
+        # items are JSON-native already: answer directly rather than re-validate every nested path
+        return JSONResponse({"items": items, "next_cursor": next_cursor}).body
+
+    if cursor is None:   # first pages: what dashboards ask for again and again, until the findings change
+        body = request.app.state.page_cache.get(
+            graph(request), ("findings", level, rule, status, account, asset, risk_factor, sort, limit, view), page)
+    else:
+        body = page()
+    return Response(body, media_type="application/json")
 
 
 def _triage(request: Request, key: dict, action: str, fn, ids: list[str], **kw) -> dict:
