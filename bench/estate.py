@@ -18,11 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cloudmap.graph.kinds import aws, common
+from loaders.kit.tags import classify_tags
 
 ASSETS_PER_UNIT = 125  # assets (nodes labelled Asset) one unit yields
 UNITS_PER_ACCOUNT = 20
 REGION = "eu-west-1"
 CVE_POOL = 2000
+PCI_INFO = classify_tags({"data-classification": "pci"})[1]   # the node a pci tag stores, as loaders make it
+PCI_TAGGED = PCI_INFO[0]["id"]
 
 
 @dataclass
@@ -57,7 +60,8 @@ class Estate:
         kinds = [aws.ACCOUNT, aws.VPC, aws.SUBNET, aws.INTERNET_GATEWAY, aws.ROUTE_TABLE, aws.SECURITY_GROUP,
                  aws.SG_RULE, aws.INSTANCE, aws.NETWORK_INTERFACE, aws.PUBLIC_IP, aws.ROLE, aws.POLICY,
                  aws.INSTANCE_PROFILE, aws.BUCKET, aws.RDS_INSTANCE]
-        out = [Stream(common.VULNERABILITY, _vuln_rows(self.seed))]
+        out = [Stream(common.VULNERABILITY, _vuln_rows(self.seed)),
+               Stream(common.SENSITIVE_INFO_TYPE, iter(PCI_INFO))]
         out += [Stream(k, self._nodes(k)) for k in kinds]
         rels = [aws.CONTAINS, aws.VPC_CONTAINS_SUBNET, aws.ASSOCIATED_WITH, aws.ROUTES_TO_GATEWAY, aws.SG_HAS_RULE,
                 aws.ALLOWS_FROM, aws.SG_APPLIES_TO, aws.IN_SUBNET, aws.ENI_ATTACHED_TO, aws.IP_ATTACHED_TO,
@@ -121,9 +125,8 @@ class Estate:
             for k in range(6):
                 yield {**base, "id": self.profile(u, k), "name": f"profile-{u}-{k}", "region": None}
         elif kind is aws.BUCKET:
-            rnd = self._rnd(u + 17)
             for b in range(6):
-                tags = ["data-classification=pci"] if rnd.random() < 0.15 else []
+                tags = ["data-classification=pci"] if self._pci(u, b) else []
                 yield {**base, "id": self.bucket(u, b), "name": f"bucket-{u}-{b}", "tags": tags,
                        "block_public_acls": True, "ignore_public_acls": True, "block_public_policy": True,
                        "restrict_public_buckets": True}
@@ -131,6 +134,10 @@ class Estate:
             for d in range(2):
                 yield {**base, "id": self.db(u, d), "name": f"db-{u}-{d}", "engine": "postgres", "port": 5432,
                        "publicly_accessible": False, "password_auth": True}
+
+    def _pci(self, u: int, b: int) -> bool:
+        """About 15% of the buckets hold card data (the same ones on every run)."""
+        return random.Random(self.seed * 7_919 + u * 6 + b).random() < 0.15
 
     def _sg_rules(self, u: int, g: int) -> list[dict]:
         rnd = self._rnd(u * 31 + g)
@@ -228,8 +235,10 @@ class Estate:
                 for _ in range(rnd.choice((0, 0, 1, 2, 3, 5))):
                     yield {"source": self.vm(u, i), "target": f"CVE-2024-{10000 + rnd.randrange(CVE_POOL)}",
                            "package": "openssl", "installed_version": "1.1.1"}
-        elif kind is common.STORES:
-            pass  # sensitive data comes from the bucket tags through the loader's tag conventions
+        elif kind is common.STORES:   # what the loaders' tag conventions make of a pci tag
+            for b in range(6):
+                if self._pci(u, b):
+                    yield {"source": self.bucket(u, b), "target": PCI_TAGGED}
 
     # -- ids -------------------------------------------------------------------------------------------
     def subnet(self, u, s): return f"arn:aws:ec2:{REGION}:{_acct(u)}:subnet/subnet-{u:08x}{s}"

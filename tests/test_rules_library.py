@@ -38,7 +38,7 @@ def test_rule_fires_and_near_miss_is_silent(graph, rule_id):
     matches = run_rule(graph, rule)
     assert {(m.entry["id"], m.target["id"]) for m in matches} == {(fx["expect"]["entry"], fx["expect"]["target"])}
     for m in matches:
-        assert m.evidence.exposure in ("public", "internet", "lateral", "identity", "internal", "none")
+        assert m.evidence.exposure in ("public", "internet", "lateral", "identity", "external", "internal", "none")
         assert m.nodes[0]["id"] in ("internet", fx["expect"]["entry"]) or "AccessKey" in m.nodes[0]["labels"]
     graph.write("MATCH (n) WHERE NOT n:SchemaVersion DETACH DELETE n")
     graph.write(fx["miss"])

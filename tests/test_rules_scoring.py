@@ -94,6 +94,11 @@ RUBRIC = [
     ({"exposure": "identity", "privilege": "admin", "target_class": "admin"}, 1, "high"),
     ({"exposure": "identity", "privilege": "admin", "target_class": "admin"}, 8, "high"),
     ({"exposure": "identity", "privilege": "read", "sensitivity": ["pii"], "target_class": "data"}, 2, "medium"),
+    ({"exposure": "external", "privilege": "read", "sensitivity": ["pci"], "target_class": "data"}, 2, "medium"),
+    ({"exposure": "external", "privilege": "read", "critical": True, "target_class": "crown-jewel"}, 2, "high"),
+    ({"exposure": "public", "weaknesses": ["open-trust"], "privilege": "read", "target_class": "secret"}, 2, "high"),
+    ({"exposure": "public", "weaknesses": ["open-trust"], "privilege": "read", "critical": True,
+      "target_class": "crown-jewel"}, 2, "critical"),
     ({"exposure": "internal", "privilege": "read", "sensitivity": ["pci"], "target_class": "data"}, 3, "low"),
 ]
 

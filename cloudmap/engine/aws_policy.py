@@ -156,12 +156,14 @@ def account_of(arn: str) -> str:
 
 
 def principal_match(stmt: Statement, principal: str, service: str | None = None) -> str | None:
-    """How a resource-policy statement names the principal: ``"direct"`` (its ARN, ``*``, or the
-    service), ``"account"`` (its account, which delegates to the account's IAM policies) or None."""
+    """How a resource-policy statement names the principal: ``"direct"`` (its ARN, ``*``, the service,
+    or the federated identity provider), ``"account"`` (its account, which delegates to the account's IAM policies) or None."""
     def match(pmap: dict) -> str | None:
         if "*" in pmap and "*" in pmap["*"]:
             return "direct"
         if service and service in pmap.get("Service", ()):
+            return "direct"
+        if principal in pmap.get("Federated", ()):
             return "direct"
         acct = account_of(principal)
         for p in pmap.get("AWS", ()):

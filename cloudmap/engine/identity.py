@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cloudmap.engine import aws_policy, privesc
+from cloudmap.engine import aws_policy, external, privesc
 from cloudmap.engine.access_levels import (
     AWS_PROBE_NEEDS,
     AWS_PROBE_ORDER,
@@ -185,10 +185,11 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
 
     model = IamModel.load(graph)
     targets = list(aws_targets(graph))
-    writer.write("aws-access", derived.ACCESS, [*aws_access(model, targets), *aws_admins(graph, model)])
+    writer.write("aws-access", derived.ACCESS, [*aws_access(model, targets), *aws_admins(graph, model),
+                                                *external.access(graph, targets)])
     writer.sweep("aws-access", derived.ACCESS)
     assume = list(aws_assume(model))
-    writer.write("aws-assume", derived.ASSUME, assume)
+    writer.write("aws-assume", derived.ASSUME, [*assume, *external.assume(model, graph)])
     writer.sweep("aws-assume", derived.ASSUME)
 
     assignments = list(azure_assignments(graph))

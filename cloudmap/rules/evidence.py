@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-Exposure = Literal["public", "internet", "lateral", "identity", "internal", "none"]
+Exposure = Literal["public", "internet", "lateral", "identity", "external", "internal", "none"]
 Privilege = Literal["admin", "write", "read", "none"]
 Target = Literal["data", "admin", "secret", "crown-jewel"]
 
@@ -23,6 +23,7 @@ WEAKNESSES = {
     "long-lived-secret": "a client secret or key that works from anywhere until it expires",
     "no-auth": "callable without authentication (function URL auth NONE, public function)",
     "anonymous": "readable anonymously",
+    "open-trust": "a trust policy admits any AWS account, or any user of a federated provider anyone can sign in to",
     "shared-key": "shared-key (account key) authentication is allowed",
     "privileged-container": "the container runs privileged",
     "host-network": "the container shares the host's network",

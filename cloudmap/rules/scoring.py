@@ -75,6 +75,8 @@ def rubric(e: Evidence) -> tuple[str, str] | None:
         return "high", "a principal that can become account admin"
     if e.exposure == "identity":
         return ("high" if severe else "medium"), "a principal with usable credentials reaches the target"
+    if e.exposure == "external":
+        return ("high" if severe else "medium"), "a principal outside the loaded accounts reaches the target"
     return "low", "reached only from inside the estate (compromise assumed)"
 
 
@@ -93,6 +95,7 @@ def score(evidence: Evidence | dict, severity: str, hops: int, weights: dict | N
                             "internet": "the entry point is reachable from the internet",
                             "lateral": "reachable by lateral movement from an internet-exposed workload",
                             "identity": "a principal whose credentials work from anywhere",
+                            "external": "a principal outside the loaded accounts that a policy admits",
                             "internal": "reachable only inside the estate"}.get(exposure, "no exposure")))
     if exposure == "internet":
         risk.add("internet-exposure")

@@ -7,7 +7,11 @@ source loads first, the links appear once both ends are in the graph, so load or
 * a cluster read through the Kubernetes API ``SAME_AS`` the EKS/AKS cluster: by the cloud id given
   (`--cluster-id`), else by API endpoint host;
 * an AKS service account ``USES_IDENTITY`` the managed identity (or app) whose client id its
-  workload-identity annotation names.
+  workload-identity annotation names;
+* an ``AWSExternalPrincipal`` node for each principal outside the loaded AWS accounts that a role's
+  trust policy or a resource policy admits (another account, a role or user in one, a federated
+  identity provider, any account): the entries of the engine's external-principal moves. An account
+  loaded later is no longer external, and its node goes with the next load.
 
 It also normalizes what several sources feed: the effective ``cvss`` of each ``Vulnerability``
 (scanners share the node, so it is computed from the merged facts, not by each writer).
@@ -15,14 +19,19 @@ It also normalizes what several sources feed: the effective ``cvss`` of each ``V
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
+from cloudmap.graph.kinds import aws
 from cloudmap.graph.kinds import kubernetes as k
 
 CLUSTERS = "links/kubernetes-clusters"
 WORKLOAD_IDENTITIES = "links/workload-identities"
+EXTERNAL_PRINCIPALS = "links/external-principals"
+EXTERNAL_PREFIX = "external:"   # external principal ids: never the id of a loaded account's own node
 
 
 def host(url: str | None) -> str | None:
@@ -63,6 +72,61 @@ def workload_identities(sync: Sync) -> list[dict]:
         "RETURN sa.id AS sa, i.id AS id ORDER BY sa, id")]
 
 
+def named_principals(document) -> Iterator[tuple[str, str]]:
+    """(AWS or Federated, name) of each principal an Allow statement of a policy document admits."""
+    try:
+        doc = json.loads(document) if isinstance(document, str) else document
+    except ValueError:
+        return   # the engine reports unreadable policies
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    for st in [statements] if isinstance(statements, dict) else statements or []:
+        principal = st.get("Principal") if isinstance(st, dict) and st.get("Effect") == "Allow" else None
+        if principal == "*":
+            yield "AWS", "*"
+        elif isinstance(principal, dict):
+            for key in ("AWS", "Federated"):
+                names = principal.get(key)
+                yield from ((key, n) for n in ([names] if isinstance(names, str) else names or [])
+                            if isinstance(n, str))
+
+
+def external_principal(key: str, name: str, loaded: set[str]) -> dict | None:
+    """The node row of a principal a policy names, when it is outside the ``loaded`` accounts."""
+    if key == "Federated":   # the provider's users are outside every account, whoever holds the provider
+        return {"id": EXTERNAL_PREFIX + name, "name": name.rsplit("/", 1)[-1], "arn": name,
+                "principal_type": "federated", "provider": "aws", "account_id": None, "external_account": None,
+                "region": "global"}
+    if name == "*":
+        return {"id": EXTERNAL_PREFIX + "*", "name": "any AWS account", "arn": "*", "principal_type": "anyone",
+                "provider": "aws", "account_id": None, "external_account": "*", "region": "global"}
+    if name.isdigit() and len(name) == 12:
+        name = f"arn:aws:iam::{name}:root"
+    parts = name.split(":", 5)
+    if len(parts) < 6 or parts[2] not in ("iam", "sts") or not parts[4] or parts[4] in loaded:
+        return None   # a unique id left by a deleted principal, a service, or a loaded account's principal
+    resource = parts[5]
+    kind = "account" if resource == "root" else "user" if resource.startswith("user/") else "role"
+    return {"id": EXTERNAL_PREFIX + name, "name": name if kind == "account" else resource.rsplit("/", 1)[-1],
+            "arn": name, "principal_type": kind, "provider": "aws", "account_id": None,
+            "external_account": parts[4], "region": "global"}
+
+
+def external_principals(sync: Sync) -> list[dict]:
+    loaded = {r["id"] for r in sync.graph.read(
+        "MATCH (a:Account) WHERE a.provider = 'aws' AND a.account_id IS NOT NULL RETURN a.account_id AS id")}
+    rows: dict[str, dict] = {}
+    for r in sync.graph.read("""
+            MATCH (n:Asset) WHERE coalesce(n.provider, 'aws') = 'aws'
+              AND (n.trust_policy IS NOT NULL OR n.resource_policy IS NOT NULL)
+            RETURN n.trust_policy AS trust, n.resource_policy AS policy"""):
+        for document in (r["trust"], r["policy"]):
+            for key, name in named_principals(document) if document else ():
+                row = external_principal(key, name, loaded)
+                if row:
+                    rows[row["id"]] = row
+    return [rows[i] for i in sorted(rows)]
+
+
 _EFFECTIVE_CVSS = """
 MATCH (v:Vulnerability)
 WITH v, coalesce(v.cvss_score, CASE toLower(v.severity) WHEN 'critical' THEN 9.0 WHEN 'high' THEN 7.0
@@ -86,3 +150,7 @@ def link(sync: Sync) -> None:
             rows = find(sync)
             if rows:  # an empty pass writes nothing; the scope's earlier links are still cleaned up
                 sc.rels(kind, rows)
+    with sync.scope(EXTERNAL_PRINCIPALS) as sc:
+        rows = external_principals(sync)
+        if rows:
+            sc.nodes(aws.EXTERNAL_PRINCIPAL, rows)

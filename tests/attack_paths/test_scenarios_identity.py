@@ -1,5 +1,5 @@
 """Attack paths that start from an assumed-breach identity (an IAM user with an active access key or a
-console password), built through real IAM, STS-trust, Lambda, ECS, RDS, KMS, Secrets Manager and S3
+console password) or from a principal outside the account that a trust or resource policy admits, built through real IAM, STS-trust, Lambda, ECS, RDS, KMS, Secrets Manager and S3
 calls in moto: one estate holds every scenario and its twin decoy side by side, each decoy differing
 in the one fact that breaks the path."""
 
@@ -170,7 +170,52 @@ def build(session) -> dict:
         user(name)
         role(f"{name}-role", trust({"AWS": ids[name]}), doc(*statements))
         inline("user", name, doc(allow("sts:AssumeRole", ids[f"{name}-role"])))
+
+    external_principals(session, ids, role, bucket, account)
     return ids
+
+
+VENDOR, PARTNER = "999988887777", "444455556666"   # accounts outside the graph
+GITHUB = "token.actions.githubusercontent.com"
+
+
+def external_principals(session, ids, role, bucket, account):
+    """Principals outside the account: a vendor account trusted without an sts:ExternalId (the decoy asks
+    for one), any AWS account trusted (the decoy only one named by a condition), GitHub Actions tokens
+    trusted for any repository (the decoy names one), a partner account named by a bucket policy (the
+    decoy's policy names this account instead)."""
+    iam, s3, sm = session.client("iam"), session.client("s3"), session.client("secretsmanager")
+    s3_read = ["s3:GetObject", "s3:ListBucket"]
+    for suffix, condition in (("", {}), ("-b", {"Condition": {"StringEquals": {"sts:ExternalId": "f00d-1234"}}})):
+        bucket(f"vendor-exports{suffix}", "pci")
+        role(f"vendor-audit{suffix}", trust({"AWS": f"arn:aws:iam::{VENDOR}:root"}, **condition),
+             doc(allow(s3_read, [ids[f"vendor-exports{suffix}"], f"{ids[f'vendor-exports{suffix}']}/*"])))
+    for suffix, condition in (("", {}), ("-b", {"Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}})):
+        name = f"board-minutes{suffix}"
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(criticality="critical")})
+        ids[name] = f"arn:aws:s3:::{name}"
+        role(f"open-role{suffix}", trust({"AWS": "*"}, **condition), doc(allow(s3_read, [ids[name], f"{ids[name]}/*"])))
+    provider = iam.create_open_id_connect_provider(Url=f"https://{GITHUB}", ClientIDList=["sts.amazonaws.com"],
+                                                   ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+    ids["github"] = provider
+    for suffix, subject in (("", {}), ("-b", {f"{GITHUB}:sub": "repo:acme/deploy:ref:refs/heads/main"})):
+        ids[f"deploy-token{suffix}"] = sm.create_secret(Name=f"ci/deploy-token{suffix}",
+                                                        SecretString="not-a-real-token")["ARN"]
+        role(f"gha-deploy{suffix}", json.dumps({"Version": "2012-10-17", "Statement": [{
+                 "Effect": "Allow", "Principal": {"Federated": provider},
+                 "Action": "sts:AssumeRoleWithWebIdentity",
+                 "Condition": {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com", **subject}}}]}),
+             doc(allow("secretsmanager:GetSecretValue", ids[f"deploy-token{suffix}"])))
+    for suffix, grantee in (("", PARTNER), ("-b", account)):
+        name = f"partner-share{suffix}"
+        bucket(name, "pii")
+        s3.put_bucket_policy(Bucket=name, Policy=doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{grantee}:root"},
+                                                      "Action": "s3:GetObject", "Resource": f"{ids[name]}/*"}))
+    ids["vendor"] = f"external:arn:aws:iam::{VENDOR}:root"
+    ids["partner"] = f"external:arn:aws:iam::{PARTNER}:root"
+    ids["anyone"] = "external:*"
+    ids["github-users"] = f"external:{provider}"
 
 
 def classify_snapshot(tmp):
@@ -251,6 +296,24 @@ def test_snapshot_restore_and_password_reset_reads_snapshot_data(estate):
     assert chain(graph, ids["dba-b"], ids["orders-snap"]) is None
 
 
+def test_external_principals_are_the_ones_outside_the_account(estate):
+    graph, ids = estate
+    rows = graph.read("MATCH (x:ExternalPrincipal) RETURN x.id AS id, x.principal_type AS type, "
+                      "x.external_account AS account ORDER BY id")
+    assert rows == [{"id": ids["anyone"], "type": "anyone", "account": "*"},
+                    {"id": ids["github-users"], "type": "federated", "account": None},
+                    {"id": ids["partner"], "type": "account", "account": PARTNER},
+                    {"id": ids["vendor"], "type": "account", "account": VENDOR}]   # never this account's root
+    conditional = graph.read("MATCH (x:ExternalPrincipal)-[r:CAN_ASSUME]->(role) RETURN x.id AS x, role.id AS role, "
+                             "r.conditional AS conditional ORDER BY role")
+    assert {(r["x"], r["role"]): r["conditional"] for r in conditional} == {
+        (ids["github-users"], ids["gha-deploy"]): False, (ids["github-users"], ids["gha-deploy-b"]): True,
+        (ids["anyone"], ids["open-role"]): False, (ids["anyone"], ids["open-role-b"]): True,
+        (ids["vendor"], ids["vendor-audit"]): False, (ids["vendor"], ids["vendor-audit-b"]): True}
+    assert chain_types(graph, ids["partner"], ids["partner-share"]) == ["CAN_ACCESS"]
+    assert chain(graph, ids["partner"], ids["partner-share-b"]) is None
+
+
 # -- the analysis reports each chain once, at its level; its decoys get none ------------------------
 
 # (entry, target, level, hops, [decoy (entry, target)])
@@ -264,6 +327,12 @@ FINDINGS = {
     "kms-key-policy": ("crypto", "payments-key", "medium", 2, [("crypto", "vault-key")]),
     "ecs-exec-task-role": ("ops", "cards-ecs", "medium", 2, [("ops-b", "cards-ecs")]),
     "snapshot-restore": ("dba", "orders-snap", "medium", 2, [("dba-b", "orders-snap")]),
+    # principals outside the account (CM-PATH-005): another account as an assumed breach; an open trust
+    # (any account, any GitHub repository) as a weakness of an exposed entry
+    "vendor-without-external-id": ("vendor", "vendor-exports", "medium", 2, [("vendor", "vendor-exports-b")]),
+    "any-account-trust": ("anyone", "board-minutes", "critical", 2, [("anyone", "board-minutes-b")]),
+    "github-any-repository": ("github-users", "deploy-token", "high", 2, [("github-users", "deploy-token-b")]),
+    "partner-bucket-policy": ("partner", "partner-share", "medium", 1, []),
 }
 
 

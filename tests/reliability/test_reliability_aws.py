@@ -218,7 +218,7 @@ def wait_for_lease(graph, proc: subprocess.Popen, timeout: float = 60) -> str | 
 
 
 def test_kill_9_at_random_points_then_a_clean_rerun(graph, env, aws, unserved, baseline, monkeypatch):
-    """Ten loads killed at seeded random points between taking the lease and the end of their writes;
+    """Six loads killed at seeded random points between taking the lease and the end of their writes;
     after each, a clean rerun takes over the dead lease at once, marks the dead Sync abandoned and leaves
     exactly the baseline's assets."""
     from cloudmap.loaders.aws import load as load_aws
@@ -229,7 +229,7 @@ def test_kill_9_at_random_points_then_a_clean_rerun(graph, env, aws, unserved, b
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     rng = random.Random(1409)
     abandoned = 0
-    for _ in range(10):
+    for _ in range(6):
         proc = start(env)
         killed = wait_for_lease(graph, proc)
         time.sleep(rng.uniform(0, window))
@@ -248,7 +248,7 @@ def test_kill_9_at_random_points_then_a_clean_rerun(graph, env, aws, unserved, b
             assert not status or status[0]["st"] in ("success", "partial"), status
     assert count(graph, "MATCH (s:Sync {status: 'running'}) RETURN count(s) AS n") == 0
     assert count(graph, "MATCH (l:Lease) WHERE l.id <> '_lock' RETURN count(l) AS n") == 0
-    assert abandoned >= 5, f"only {abandoned} of 10 kills landed while the load ran"
+    assert abandoned >= 3, f"only {abandoned} of 6 kills landed while the load ran"
 
 
 def analyze(env, *options: str) -> dict:

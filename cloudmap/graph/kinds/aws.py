@@ -109,6 +109,13 @@ ROLE = node_kind("AWSRole", ("Identity", "Role"), (
     *IDENTITY_PROPS, ("trust_policy", "json", "the assume-role policy document"),
     ("max_session_duration", "int"), ("last_used", "datetime"),
 ), "An IAM role.")
+EXTERNAL_PRINCIPAL = node_kind("AWSExternalPrincipal", ("Identity", "ExternalPrincipal"), (
+    ("arn", "str", "the principal as the policy names it: an ARN, or * for any AWS account"),
+    ("principal_type", "str", "account, role, user, federated or anyone"),
+    ("external_account", "str", "the AWS account it belongs to (* for anyone; unset for a federated provider's users)"),
+), "A principal outside the loaded accounts that a role's trust policy or a resource policy admits: another "
+   "account, a role or user in one, the users of a federated identity provider, or any AWS account (*). "
+   "Id external:<arn>; written by the link pass from the policies in the graph.")
 POLICY = node_kind("AWSPolicy", ("Policy",), (
     ("arn", "str"), ("document", "json", "the policy document (default version for managed policies)"),
     ("policy_type", "str", "managed, aws-managed, inline, scp"), ("default_version_id", "str"),
