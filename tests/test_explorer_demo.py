@@ -22,6 +22,7 @@ pytestmark = pytest.mark.neo4j
 PROD, SHARED, AZURE = "123456789012", "210987654321", "5f1e6a7b-1111-4222-8333-444455556666"
 AZ_USER = "ops-admin@acme-demo.example"   # the subscription's Owner, named by the Entra export
 WEB_VM_ID = "web-vm (system identity)"
+GCP_SA = "cards@shop-app.iam.gserviceaccount.com"   # web-cards' service account, in the demo's GCP project
 SNAPSHOT = "rds:orders-db-*"  # moto names the automated snapshot after its creation time
 
 
@@ -79,7 +80,7 @@ EXPECTED = {
         ("payments-web-role", "acme-payments-cardholder-data"), (AZ_USER, "card-data"), (WEB_VM_ID, "card-data"),
         ("ops-admin", "orders-db"), ("ops-maintenance", "orders-db"),
         ("reports-export", "acme-payments-cardholder-data")},
-    "exposed-assets-by-account": {(AZURE, 7), (PROD, 4)},
+    "exposed-assets-by-account": {(AZURE, 7), (PROD, 4), ("111", 2), ("222", 1)},   # 111, 222: the GCP projects
     "exposed-vms-with-imdsv1": {("bastion", "bastion-role"), ("marketing-blog", "marketing-blog-role"),
                                 ("payments-web", "payments-web-role"), ("reporting-api", "reporting-api-role")},
     "exposed-vms-with-severe-vulnerabilities": {
@@ -93,14 +94,16 @@ EXPECTED = {
         ("payments-web-role", "acme-payments-cardholder-data"), (AZ_USER, "card-data"), (WEB_VM_ID, "card-data"),
         (AZ_USER, "orders"), ("ops-admin", "orders-db"), ("ops-maintenance", "orders-db"),
         ("reports-export", "acme-payments-cardholder-data"), ("analytics-reader", "acme-customer-exports"),
-        ("ops-admin", "acme-customer-exports"), ("ops-maintenance", "acme-customer-exports")},
+        ("ops-admin", "acme-customer-exports"), ("ops-maintenance", "acme-customer-exports"),
+        (GCP_SA, "shop-cards")},
     "internet-to-sensitive-data-paths": {
         ("Internet > web-vm > web-vm (system identity) > card-data", 3),
-        ("Internet > payments-web > payments-web-role > acme-payments-cardholder-data", 3)},
+        ("Internet > payments-web > payments-web-role > acme-payments-cardholder-data", 3),
+        (f"Internet > web-cards > {GCP_SA} > shop-cards", 3)},
     "keys-usable-from-exposed-workloads": {("shop-app", "id-shop")},
     "lateral-movement-to-databases": {("bastion", "orders-db"), ("marketing-blog", "orders-db"),
                                       ("payments-web", "orders-db"), ("reporting-api", "orders-db")},
-    "public-data-stores": {("acme-public-assets",)},
+    "public-data-stores": {("acme-public-assets",), ("shop-assets",)},
     "public-snapshots": set(),  # the demo's one snapshot is private: the decoy of a public one
     "secrets-readable-from-exposed-workloads": {("shop-app", "id-shop")},
     "service-principals-with-valid-secrets": {("release-pipeline",)},
@@ -216,7 +219,7 @@ def test_readers_explore_over_http(demo, neo4j_settings):
     assert resp.status_code == 200, resp.text
     data = resp.json()
     pairs = {(r["virtualmachine"]["properties"]["name"], r["datastore"]["properties"]["name"]) for r in data["rows"]}
-    assert pairs == {("payments-web", "acme-payments-cardholder-data"), ("web-vm", "card-data")}
+    assert pairs == {("payments-web", "acme-payments-cardholder-data"), ("web-vm", "card-data"), ("web-cards", "shop-cards")}
     assert data["columns"] == ["virtualmachine", "asset", "datastore"] and data["params"]["p0"] == ["pci"]
     assert data["cypher"].startswith("MATCH (n0:`VirtualMachine`)") and "$p0" in data["cypher"]
 
@@ -247,16 +250,16 @@ def test_cli_flags_table_json_csv_and_show_cypher(demo, cli_env):
     table = run_cli(cli_env, *flags, "--show-cypher")
     assert table.returncode == 0, table.stderr
     assert "payments-web" in table.stdout and "acme-payments-cardholder-data" in table.stdout
-    assert "MATCH (n0:`VirtualMachine`)" in table.stderr and "2 row(s)" in table.stderr
+    assert "MATCH (n0:`VirtualMachine`)" in table.stderr and "3 row(s)" in table.stderr
 
     as_json = run_cli(cli_env, *flags, "--format", "json")
     data = json.loads(as_json.stdout)
-    assert data["row_count"] == 2 and data["cypher"].endswith("LIMIT $limit")
+    assert data["row_count"] == 3 and data["cypher"].endswith("LIMIT $limit")
 
     as_csv = run_cli(cli_env, *flags, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert {(r["virtualmachine"], r["datastore"]) for r in rows} == {
-        ("payments-web", "acme-payments-cardholder-data"), ("web-vm", "card-data")}
+        ("payments-web", "acme-payments-cardholder-data"), ("web-vm", "card-data"), ("web-cards", "shop-cards")}
     assert all(r["virtualmachine_id"] for r in rows)
 
     listed = run_cli(cli_env, "explore", "--templates")
