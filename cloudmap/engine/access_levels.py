@@ -66,6 +66,18 @@ def level_of(actions: list[str], levels: dict[str, str] | None = None) -> str:
     return LEVELS[best]
 
 
+def access_edge(source: str, target: str, decided: list[tuple[str, str, object]]) -> dict | None:
+    """The CAN_ACCESS row for the probes a principal passed: ``decided`` holds (action, level, decision)
+    for each probe; None when none is allowed. Conditional only when every allowing decision is."""
+    allowed = [(action, level, d) for action, level, d in decided if d.allowed]
+    if not allowed:
+        return None
+    actions = [a for a, _, _ in allowed]
+    return {"source": source, "target": target, "level": level_of(actions, {a: lvl for a, lvl, _ in allowed}),
+            "actions": actions[:MAX_ACTIONS], "evidence": sorted({e for _, _, d in allowed for e in d.evidence}),
+            "conditional": all(d.conditional for _, _, d in allowed)}
+
+
 def _guess(action: str) -> str:
     verb = action.split(":")[-1].split("/")[-1].lower()
     if verb.startswith(("put", "delete", "write", "create", "update")):

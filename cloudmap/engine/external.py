@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudmap.engine import aws_policy
-from cloudmap.engine.access_levels import AWS_PROBE_ORDER, AWS_PROBES, MAX_ACTIONS, level_of
+from cloudmap.engine.access_levels import AWS_PROBE_ORDER, AWS_PROBES, access_edge
 from cloudmap.engine.aws_conditions import RequestContext
 from cloudmap.engine.iam_model import IamModel
 from cloudmap.graph.driver import Graph
@@ -88,16 +88,10 @@ def access(graph: Graph, targets: list[dict]) -> Iterator[dict]:
             principal = _caller(x)[0]
             if not _admitted(rpol, principal):
                 continue
-            allowed, levels, evidence, conditional = [], {}, set(), []
-            for action, level, obj in AWS_PROBES[kind]:
-                d = aws_policy.evaluate(action, f"{t['id']}/*" if obj else t["id"], OWN_ACCOUNT, resource_policy=rpol,
-                                        principal=principal, resource_account=account,
-                                        resource_policy_required=kind == "Key")
-                if d.allowed:
-                    allowed.append(action)
-                    levels[action] = level
-                    evidence.update(d.evidence)
-                    conditional.append(d.conditional)
-            if allowed:
-                yield {"source": x["id"], "target": t["id"], "level": level_of(allowed, levels),
-                       "actions": allowed[:MAX_ACTIONS], "evidence": sorted(evidence), "conditional": all(conditional)}
+            edge = access_edge(x["id"], t["id"], [
+                (action, level, aws_policy.evaluate(action, f"{t['id']}/*" if obj else t["id"], OWN_ACCOUNT,
+                                                    resource_policy=rpol, principal=principal, resource_account=account,
+                                                    resource_policy_required=kind == "Key"))
+                for action, level, obj in AWS_PROBES[kind]])
+            if edge:
+                yield edge

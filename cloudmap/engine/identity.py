@@ -13,6 +13,7 @@ from cloudmap.engine.access_levels import (
     AZURE_PROBE_ORDER,
     AZURE_PROBES,
     MAX_ACTIONS,
+    access_edge,
     level_of,
 )
 from cloudmap.engine.admin import derive_account_admin
@@ -57,20 +58,15 @@ def aws_access(model: IamModel, targets: list[dict]) -> Iterator[dict]:
         for p in model.candidates(rpol, account):
             if not any(p.could_ever(a) for a, _, _ in probes) and not rpol:
                 continue
-            allowed, levels, evidence, conditional = [], {}, set(), []
+            decided = []
             for action, level, obj in probes:
                 d = p.can(action, f"{t['id']}/*" if obj else t["id"], rpol, account, kind == "Key")
                 if d.allowed and action in AWS_PROBE_NEEDS:
                     d = _with_follow_up(p, d, AWS_PROBE_NEEDS[action])
-                if d.allowed:
-                    allowed.append(action)
-                    levels[action] = level
-                    evidence.update(d.evidence)
-                    conditional.append(d.conditional)
-            if allowed:
-                yield {"source": p.id, "target": t["id"], "level": level_of(allowed, levels),
-                       "actions": allowed[:MAX_ACTIONS], "evidence": sorted(evidence),
-                       "conditional": all(conditional)}
+                decided.append((action, level, d))
+            edge = access_edge(p.id, t["id"], decided)
+            if edge:
+                yield edge
 
 
 def _with_follow_up(p: Principal, d: aws_policy.Decision, action: str) -> aws_policy.Decision:
