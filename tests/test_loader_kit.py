@@ -4,6 +4,7 @@ the cross-source link pass makes load order irrelevant."""
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,22 @@ def test_kubernetes_and_cloud_clusters_link_whichever_loads_first(graph, tmp_pat
         assert step().status == "success"
     assert graph.read("MATCH (:KubernetesCluster)-[r:SAME_AS]->(c:Cluster {id: $id}) RETURN r.matched_by AS m",
                       id=EKS) == [{"m": "id"}]
+
+
+def test_external_principals_are_named_outside_the_loaded_accounts():
+    from cloudmap.loaders.kit.link import external_principal, named_principals
+
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["999988887777", "arn:aws:iam::111:role/x", "AROAOLD"],
+                                                             "Federated": ["arn:aws:iam::111:oidc-provider/oidc.eks."
+                                                                           "eu-west-1.amazonaws.com/id/AB12",
+                                                                           "cognito-identity.amazonaws.com"]}},
+                           {"Effect": "Deny", "Principal": "*"}, {"Effect": "Allow", "Principal": "*"}]}
+    rows = [external_principal(key, name, loaded={"111"}) for key, name in named_principals(json.dumps(trust))]
+    assert [(r["id"], r["principal_type"], r["external_account"]) if r else None for r in rows] == [
+        ("external:arn:aws:iam::999988887777:root", "account", "999988887777"),
+        None,   # a principal of a loaded account: its own node
+        None,   # the unique id a deleted principal leaves
+        None,   # an EKS cluster's pods: IRSA covers them
+        ("external:cognito-identity.amazonaws.com", "federated", None),
+        ("external:*", "anyone", "*")]   # the Deny names nobody
+    assert list(named_principals("{not json")) == []

@@ -49,12 +49,9 @@ def _admitted(statements: tuple[aws_policy.Statement, ...], principal: str) -> b
                and (principal == ANY_ACCOUNT or not aws_policy.principal_match(s, ANY_ACCOUNT)) for s in statements)
 
 
-def assume(model: IamModel, graph: Graph) -> Iterator[dict]:
-    """CAN_ASSUME from each external principal to each role whose trust policy admits it."""
-    outside = externals(graph)
-    if not outside:
-        return
-    for role in model.principals.values():
+def assume(model: IamModel, outside: list[dict]) -> Iterator[dict]:
+    """CAN_ASSUME from each external principal (:func:`externals`) to each role whose trust policy admits it."""
+    for role in (model.principals.values() if outside else ()):
         trust = model.trust(role)
         if role.kind != "Role" or not trust:
             continue
@@ -70,9 +67,10 @@ def assume(model: IamModel, graph: Graph) -> Iterator[dict]:
                        "condition": "; ".join(d.conditions) or None}
 
 
-def access(graph: Graph, targets: list[dict]) -> Iterator[dict]:
-    """CAN_ACCESS from each external principal a resource policy names to the resource."""
-    outside = [x for x in externals(graph) if x["type"] != "federated"]
+def access(outside: list[dict], targets: list[dict]) -> Iterator[dict]:
+    """CAN_ACCESS from each external principal (:func:`externals`) a resource policy names to the resource
+    (federated users sign in through roles only)."""
+    outside = [x for x in outside if x["type"] != "federated"]
     for t in targets if outside else ():
         if not t["policy"]:
             continue

@@ -181,11 +181,12 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
 
     model = IamModel.load(graph)
     targets = list(aws_targets(graph))
+    outside = external.externals(graph)
     writer.write("aws-access", derived.ACCESS, [*aws_access(model, targets), *aws_admins(graph, model),
-                                                *external.access(graph, targets)])
+                                                *external.access(outside, targets)])
     writer.sweep("aws-access", derived.ACCESS)
     assume = list(aws_assume(model))
-    writer.write("aws-assume", derived.ASSUME, [*assume, *external.assume(model, graph)])
+    writer.write("aws-assume", derived.ASSUME, [*assume, *external.assume(model, outside)])
     writer.sweep("aws-assume", derived.ASSUME)
 
     assignments = list(azure_assignments(graph))

@@ -93,6 +93,8 @@ def named_principals(document) -> Iterator[tuple[str, str]]:
 def external_principal(key: str, name: str, loaded: set[str]) -> dict | None:
     """The node row of a principal a policy names, when it is outside the ``loaded`` accounts."""
     if key == "Federated":   # the provider's users are outside every account, whoever holds the provider
+        if "oidc.eks." in name:
+            return None   # a cluster's own pods: the IRSA moves of its service accounts cover them
         return {"id": EXTERNAL_PREFIX + name, "name": name.rsplit("/", 1)[-1], "arn": name,
                 "principal_type": "federated", "provider": "aws", "account_id": None, "external_account": None,
                 "region": "global"}
