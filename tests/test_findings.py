@@ -179,3 +179,20 @@ def test_cli_analyze_findings_fail_on_rules_and_chokepoints(graph, cli_env):
     shown = run_cli(cli_env, "findings", "show", top["id"])
     assert shown.returncode == 0, shown.stderr
     assert "  1. Internet -[CAN_REACH]-> web-a" in shown.stdout and "  3. role-a -[CAN_ACCESS]-> cards" in shown.stdout
+
+
+def test_a_rule_may_count_the_paths_it_did_not_return(graph, tmp_path):
+    """`other_paths` from a rule that keeps one path per (entry, target) adds to the finding's count."""
+    from cloudmap.findings.analysis import evaluate
+
+    template = next(r for r in load_rules()[0] if r.id == "CM-VM-003")   # the seed's exposed VM → card data
+    (tmp_path / "counted.cypher").write_text(Path(template.file).read_text().replace("CM-VM-003", "CM-X-005")
+                                             .replace("RETURN path,", "RETURN 2 AS other_paths, path,"))
+    seed(graph)
+    rules = [r for r in load_rules([tmp_path])[0] if r.id in ("CM-VM-003", "CM-X-005")]
+    rows, ran, problems = evaluate(graph, rules)
+    assert not problems and ran == ["CM-VM-003", "CM-X-005"]
+    counted = [r["props"] for r in rows if r["props"]["rule_id"] == "CM-X-005"]
+    plain = [r["props"] for r in rows if r["props"]["rule_id"] == "CM-VM-003"]
+    assert counted and len(counted) == len(plain)
+    assert {p["other_paths"] for p in counted} == {2} and {p["other_paths"] for p in plain} == {0}

@@ -127,7 +127,7 @@ def evaluate(graph: Graph, rules: list[Rule], progress: Progress = None) -> tupl
         ran.append(rule.id)
         for match in matches:
             row = store.finding_row(match, score(match.evidence, rule.severity, match.hops, weights))
-            paths[row["id"]] += 1
+            paths[row["id"]] += 1 + match.other_paths
             kept = best.get(row["id"])
             if kept is None or _better(row, kept):
                 best[row["id"]] = row

@@ -29,6 +29,7 @@ class Match:
     entry: dict
     target: dict
     evidence: ev.Evidence = field(default_factory=ev.Evidence)
+    other_paths: int = 0   # further paths the rule found for this (entry, target) and did not return
 
     @property
     def hops(self) -> int:
@@ -152,7 +153,8 @@ def to_match(rule: Rule, record: neo4j.Record) -> Match | None:
     except ValueError as exc:
         raise EvidenceProblem(RuleProblem(rule.file, _evidence_line(rule),
                                           f"{rule.id}: evidence does not fit the model: {exc}")) from None
-    return Match(rule, nodes, rels, entry_v, target_v, evidence)
+    others = record.get("other_paths") if "other_paths" in record.keys() else 0
+    return Match(rule, nodes, rels, entry_v, target_v, evidence, max(0, int(others or 0)))
 
 
 def run_rule(graph: Graph, rule: Rule, params: dict | None = None) -> list[Match]:

@@ -18,52 +18,44 @@ MATCH (t:Asset) WHERE NOT t:Account
   AND (t:Secret OR t:Key OR t.criticality IN ['critical', 'high']
        OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
 WITH collect(t) AS targets
-// The targets first, then what can lead to them: the identities within four moves of one (which the
-// chain's identity hops may visit) and the workloads within two lateral hops of such an identity or of a
-// target database (which the lateral hops may visit). The search from each entry walks only those.
-CALL (targets) {
-  UNWIND targets AS t
-  MATCH (t)<-[:CAN_ACCESS]-(:Identity)<-[:CAN_ASSUME|CAN_ESCALATE_TO*0..4]-(i:Identity)
-  RETURN collect(DISTINCT i) AS leads
-}
-CALL (targets, leads) {
-  CALL (targets, leads) {
-    UNWIND leads AS i
-    MATCH (w:Asset)-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(i)
-    RETURN w
-    UNION
-    UNWIND targets AS t
-    MATCH (w:Asset)-[:CAN_CONNECT_TO|EXPOSES_CREDENTIAL]->(t:DataStore)
-    RETURN w
-  }
-  WITH DISTINCT w
-  MATCH (w)<-[:CAN_CONNECT_TO*0..2]-(x)
-  RETURN collect(DISTINCT x) AS lanes
-}
+// The search is split where the chain lands on an identity: the lateral head from each entry, then the
+// identity tail from each identity it lands on. Each half is a shortest-path search with few partitions,
+// where one search over the whole chain kept state for every mix of moves from every entry to every target.
 MATCH (net:Internet)-[reach:CAN_REACH]->(e:Asset)
-WHERE NOT e:DataStore AND e IN lanes
-WITH net, e, collect(reach) AS reaches, targets, leads, lanes
-CALL (e, targets, leads, lanes) {
-  // lateral reach (at most two hops, never through another exposed asset), then the identity chain
-  MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO]->(n WHERE n IN lanes AND NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
-        ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(i:Identity WHERE i IN leads)
-        (()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(j:Identity WHERE j IN leads)){0,4}
-        ()-[last:CAN_ACCESS]->(t:Asset WHERE t IN targets)
-  RETURN chain, last, t
-  UNION
+WHERE NOT e:DataStore
+WITH net, e, collect(reach) AS reaches, targets
+CALL (e, targets) {
+  // lateral reach (at most two hops, never through another exposed asset) onto an identity ...
+  MATCH head = SHORTEST 1 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
+        ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(i:Identity)
+  // ... then the targets its identity chain (at most four assume / escalate moves) can reach: the
+  // distinct identities first (a breadth-first expansion), then one shortest tail per target
+  CALL (i, targets) {
+    CALL (i) { MATCH (i)-[:CAN_ASSUME|CAN_ESCALATE_TO*0..4]->(j:Identity) RETURN DISTINCT j }
+    MATCH (j)-[:CAN_ACCESS]->(t) WHERE t IN targets
+    WITH DISTINCT t
+    MATCH tail = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}()-[last:CAN_ACCESS]->(t)
+    RETURN t, tail, last
+  }
+  RETURN [head, tail] AS chain, length(head) + length(tail) AS hops, last, t
+  UNION ALL
   // lateral reach to a database, or a credential in configuration that opens a store
-  MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO]->(n WHERE n IN lanes AND NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
+  MATCH head = SHORTEST 1 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
         ()-[last:CAN_CONNECT_TO|EXPOSES_CREDENTIAL]->(t:DataStore WHERE t IN targets)
-  RETURN chain, last, t
+  WHERE type(last) <> 'CAN_CONNECT_TO' OR t:Database
+  RETURN [head] AS chain, length(head) AS hops, last, t
 }
-WITH net, e, reaches, chain, last, t
-WHERE length(chain) < $max_hops AND t <> e
-  AND (type(last) <> 'CAN_CONNECT_TO' OR t:Database)
-WITH net, e, reaches, chain, last, t,
+WITH net, e, reaches, chain, hops, last, t
+WHERE hops < $max_hops AND t <> e
+// one row per (entry, target): the shortest chain, and how many other chains were found
+ORDER BY hops
+WITH net, e, reaches, t, collect({chain: chain, hops: hops, last: last}) AS found
+WITH net, e, reaches, t, found[0].chain AS chain, found[0].hops AS hops, found[0].last AS last,
+     size(found) - 1 AS other_paths,
      [(t)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity,
      [(e)-[:RUNS_IMAGE*0..1]->()-[:HAS_VULNERABILITY]->(v:Vulnerability) WHERE coalesce(v.cvss, 0.0) >= $min_cvss | v] AS vulns
 MATCH exposed = (net)-[first:CAN_REACH]->(e) WHERE first = reaches[0]
-RETURN [exposed, chain] AS path, e AS entry, t AS target,
+RETURN [exposed] + chain AS path, e AS entry, t AS target, other_paths,
   {exposure: 'internet', ports: reduce(p = [], r IN reaches | p + coalesce(r.ports, [])),
    weaknesses: reduce(w = [], r IN reaches | w + coalesce(r.weaknesses, [])),
    privilege: CASE WHEN type(last) = 'CAN_ACCESS' THEN last.level ELSE 'read' END,
@@ -73,4 +65,4 @@ RETURN [exposed, chain] AS path, e AS entry, t AS target,
    max_cvss: reduce(m = 0.0, v IN vulns | CASE WHEN v.cvss > m THEN v.cvss ELSE m END),
    epss: reduce(m = 0.0, v IN vulns | CASE WHEN coalesce(v.epss, 0.0) > m THEN v.epss ELSE m END),
    kev: any(v IN vulns WHERE v.kev), rce: any(v IN vulns WHERE v.rce),
-   vulnerabilities: [v IN vulns | v.id][..20], chain: length(chain) > 1} AS evidence
+   vulnerabilities: [v IN vulns | v.id][..20], chain: hops > 1} AS evidence

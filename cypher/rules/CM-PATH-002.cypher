@@ -17,19 +17,37 @@
 MATCH (net:Internet)-[reach:CAN_REACH]->(e:Asset)
 WHERE NOT e:DataStore
 WITH net, e, collect(reach) AS reaches
-MATCH chain = SHORTEST 3 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
-      ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(:Identity)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}
-      (:Identity)-[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
-WHERE length(chain) < $max_hops AND (type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin')
-WITH net, e, reaches, chain, t,
+// Split where the chain lands on an identity, as CM-PATH-001 does: the lateral head from the entry, then
+// the accounts the identity's chain can administer (the distinct identities first), one tail each.
+CALL (e) {
+  MATCH head = SHORTEST 1 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
+        ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(i:Identity)
+  CALL (i) {
+    CALL (i) { MATCH (i)-[:CAN_ASSUME|CAN_ESCALATE_TO*0..4]->(j:Identity) RETURN DISTINCT j }
+    MATCH (j)-[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
+    WHERE type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin'
+    WITH DISTINCT t
+    MATCH tail = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}
+          (:Identity)-[last:CAN_ACCESS|CAN_ESCALATE_TO WHERE type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin']->(t)
+    RETURN t, tail
+  }
+  RETURN [head, tail] AS chain, length(head) + length(tail) AS hops, t
+}
+WITH net, e, reaches, chain, hops, t
+WHERE hops < $max_hops
+ORDER BY hops
+WITH net, e, reaches, t, collect({chain: chain, hops: hops}) AS found
+WITH net, e, reaches, t, found[0].chain AS chain, found[0].hops AS hops, size(found) - 1 AS other_paths,
      [(e)-[:RUNS_IMAGE*0..1]->()-[:HAS_VULNERABILITY]->(v:Vulnerability) WHERE coalesce(v.cvss, 0.0) >= $min_cvss | v] AS vulns
 MATCH exposed = (net)-[first:CAN_REACH]->(e) WHERE first = reaches[0]
-RETURN [exposed, chain] AS path, e AS entry, t AS target,
+WITH net, e, reaches, t, chain, hops, other_paths, vulns, exposed,
+     [p IN chain | [r IN relationships(p) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method]] AS methods
+RETURN [exposed] + chain AS path, e AS entry, t AS target, other_paths,
   {exposure: 'internet', ports: reduce(p = [], r IN reaches | p + coalesce(r.ports, [])),
    weaknesses: reduce(w = [], r IN reaches | w + coalesce(r.weaknesses, [])),
    privilege: 'admin', target_class: 'admin', critical: t.criticality IN ['critical', 'high'],
    max_cvss: reduce(m = 0.0, v IN vulns | CASE WHEN v.cvss > m THEN v.cvss ELSE m END),
    epss: reduce(m = 0.0, v IN vulns | CASE WHEN coalesce(v.epss, 0.0) > m THEN v.epss ELSE m END),
    kev: any(v IN vulns WHERE v.kev), rce: any(v IN vulns WHERE v.rce),
-   vulnerabilities: [v IN vulns | v.id][..20], chain: length(chain) > 1,
-   method: [r IN relationships(chain) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method][0]} AS evidence
+   vulnerabilities: [v IN vulns | v.id][..20], chain: hops > 1,
+   method: reduce(f = [], m IN methods | f + m)[0]} AS evidence

@@ -18,14 +18,20 @@ WHERE (p:User AND (p.has_console_password = true
                    OR EXISTS { (p)-[:HAS_KEY]->(k) WHERE coalesce(k.status, 'Active') = 'Active' }))
    OR (p:ServicePrincipal AND (coalesce(p.valid_credentials, 0) > 0
                                OR EXISTS { (p)-[:HAS_KEY]->(k:Key) WHERE k.key_type = 'USER_MANAGED' }))
-MATCH path = SHORTEST 3 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){1,6}(:Identity)-[last:CAN_ACCESS]->(t:Asset)
-WHERE length(path) <= $max_hops AND NOT t:Account
+// The targets the principal reaches through at least one move, from the distinct identities it can
+// become (a breadth-first expansion), then one shortest chain to each, as CM-PATH-003 does.
+CALL (p) { MATCH (p)-[:CAN_ASSUME|CAN_ESCALATE_TO*1..6]->(j:Identity) RETURN DISTINCT j }
+MATCH (j)-[:CAN_ACCESS]->(t:Asset)
+WHERE NOT t:Account
   AND (t:Secret OR t:Key OR t.criticality IN ['critical', 'high']
        OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
   AND NOT EXISTS { (p)-[:CAN_ACCESS]->(t) }
-WITH path, p, last, t,
+WITH p, t, count(DISTINCT j) AS through
+MATCH path = SHORTEST 1 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){1,6}(:Identity)-[last:CAN_ACCESS]->(t)
+WITH p, t, path, last, through WHERE length(path) <= $max_hops
+WITH path, p, last, t, through,
      [(t)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity
-RETURN path, p AS entry, t AS target,
+RETURN path, p AS entry, t AS target, through - 1 AS other_paths,
   {exposure: 'identity', privilege: last.level, sensitivity: sensitivity, critical: t.criticality IN ['critical', 'high'],
    target_class: CASE WHEN t.criticality IN ['critical', 'high'] THEN 'crown-jewel'
                       WHEN size(sensitivity) > 0 THEN 'data' ELSE 'secret' END, chain: true,

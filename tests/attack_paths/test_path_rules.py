@@ -21,7 +21,7 @@ def test_identity_to_admin_findings(estate):  # noqa: F811
     graph, ids = estate
     rule = next(r for r in load_rules()[0] if r.id == "CM-PATH-003")
     found: dict[tuple, int] = {}
-    for m in run_rule(graph, rule):     # SHORTEST 3: the fewest hops per (entry, target) is the best path
+    for m in run_rule(graph, rule):     # the fewest hops per (entry, target) is the best path
         key = (m.entry["id"], m.target["id"])
         found[key] = min(found.get(key, m.hops), m.hops)
     assert found.get((ids["dev"], ids["account"])) == 1
