@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from cloudmap.engine.access_levels import level_of
-from cloudmap.engine.gcp_firewall import FwRule, internet_ingress, is_public_range
+from cloudmap.engine.gcp_balancing import load_balancer_reach
+from cloudmap.engine.gcp_firewall import internet_ingress, is_public_range
 from cloudmap.engine.gcp_iam import (
     INVOKE,
     PROBES,
@@ -21,6 +22,8 @@ from cloudmap.engine.gcp_iam import (
     grants,
     metadata_takeover,
 )
+from cloudmap.engine.gcp_lateral import lateral_moves
+from cloudmap.engine.gcp_network import firewalls, instances, internet_routes, routed_to_internet
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.kinds import derived
@@ -29,17 +32,14 @@ SQL_PORTS = {"mysql": "3306", "postgres": "5432", "sqlserver": "1433"}
 
 
 def instance_reach(graph: Graph) -> Iterator[dict]:
-    rules: dict[str, list[FwRule]] = defaultdict(list)
-    for row in stream(graph, "MATCH (n:GCPNetwork)-[:HAS_RULE]->(r:GCPFirewallRule) "
-                             "RETURN n.id AS net, properties(r) AS rule"):
-        rules[row["net"]].append(FwRule.from_row(row["rule"]))
-    for vm in stream(graph, """
-            MATCH (vm:GCPInstance)-[:IN_NETWORK]->(n:GCPNetwork) WHERE size(coalesce(vm.external_ips, [])) > 0
-            OPTIONAL MATCH (vm)-[:USES_IDENTITY]->(sa:GCPServiceAccount)
-            RETURN vm.id AS id, collect(DISTINCT n.id) AS nets, vm.network_tags AS tags,
-                   collect(DISTINCT sa.email) AS sas"""):
+    rules, routes = firewalls(graph), internet_routes(graph)
+    for vm in instances(graph):
+        if not vm["external"]:
+            continue
         ports, protocols, deciding = set(), set(), set()
         for net in vm["nets"]:
+            if not routed_to_internet(routes.get(net), set(vm["tags"] or [])):
+                continue
             p, pr, d = internet_ingress(rules[net], set(vm["tags"] or []), set(vm["sas"]))
             ports.update(p), protocols.update(pr), deciding.update(d)
         if ports:
@@ -58,13 +58,20 @@ def sql_reach(graph: Graph) -> Iterator[dict]:
                    "via": "authorized-network", "rules": nets}
 
 
-def serverless_reach(graph: Graph) -> Iterator[dict]:
-    """A Cloud Run service or function with ingress ``all`` that allUsers / allAuthenticatedUsers may invoke."""
+def public_invokers(graph: Graph) -> Iterator[tuple[dict, str]]:
+    """(service or function, the binding) for each that allUsers / allAuthenticatedUsers may invoke."""
     for b in _bindings(graph, "Function"):
         permission = next((p for label, p in INVOKE.items() if label in b["labels"]), None)
-        if b["public"] and permission and b["ingress"] == "all" and grants(b["permissions"] or [], permission):
+        if b["public"] and permission and grants(b["permissions"] or [], permission):
+            yield b, b["binding"]
+
+
+def serverless_reach(graph: Graph) -> Iterator[dict]:
+    """A Cloud Run service or function with ingress ``all`` that allUsers / allAuthenticatedUsers may invoke."""
+    for b, binding in public_invokers(graph):
+        if b["ingress"] == "all":
             yield {"source": "internet", "target": b["target"], "ports": ["443"], "protocols": ["tcp"],
-                   "via": "public-invoker", "rules": [b["binding"]]}
+                   "via": "public-invoker", "rules": [binding]}
 
 
 def _bindings(graph: Graph, target_label: str) -> Iterator[dict]:
@@ -176,7 +183,10 @@ def _unique(edges: Iterator[dict]) -> list[dict]:
 
 def derive_gcp(graph: Graph, writer: EdgeWriter) -> None:
     writer.write("gcp-exposure", derived.INTERNET_REACH, [*instance_reach(graph), *sql_reach(graph),
-                                                         *_unique(serverless_reach(graph))])
+                                                         *_unique(serverless_reach(graph)),
+                                                         *_unique(load_balancer_reach(graph, public_invokers(graph)))])
+    writer.write("gcp-lateral", derived.CONNECT, lateral_moves(graph))
+    writer.sweep("gcp-lateral", derived.CONNECT)
     writer.sweep("gcp-exposure", derived.INTERNET_REACH)
     rows = list(access(graph))
     writer.write("gcp-access", derived.ACCESS, [r for r in rows if r["source"] != "internet"])
