@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cloudmap.engine.gcp_firewall import FwRule, allowing_rule, from_front_ends, ingress
+from cloudmap.engine.gcp_iam import condition_can_hold
 from tests.conftest import wipe
 from tests.fixtures.gcp import network_estate as est
 from tests.helpers import cli_json
@@ -100,6 +101,38 @@ def test_exposed_management_port_behind_a_load_balancer_is_a_finding(estate):
     assert est.vm_id("ssh-1") in net and est.vm_id("ssh-2") not in net
 
 
+def test_bucket_acls_and_dataset_access_lists_give_access(estate):
+    graph, findings = estate
+    access = {(r["src"], r["dst"]): r for r in graph.read(
+        "MATCH (s)-[r:CAN_ACCESS]->(t:DataStore {provider: 'gcp'}) RETURN coalesce(s.member, s.id) AS src, "
+        "t.name AS dst, r.level AS level, r.actions AS actions, r.evidence AS evidence")}
+    assert access[("internet", "acl-public")]["actions"] == ["storage.objects.get", "storage.objects.list"]
+    assert "//storage.googleapis.com/acl-public#acl/acl/storage.bucket.READER" in access[("internet", "acl-public")][
+        "evidence"]
+    assert ("internet", "acl-uniform") not in access and ("internet", "acl-pap") not in access   # the twins
+    assert access[("user:alice@example.com", "acl-pap")]["level"] == "write"
+    assert access[("internet", "bq_open")]["actions"] == ["bigquery.tables.getData"]
+    assert access[("user:bob@example.com", "bq_open")]["level"] == "write"
+    assert ("internet", "bq_closed") not in access and access[("group:team@example.com", "bq_closed")]["level"] == "read"
+    public = {f["target"]["name"] for f in findings if f["rule_id"] == "CM-DATA-005"}
+    assert {"acl-public", "bq_open"} <= public and not public & {"acl-uniform", "acl-pap", "bq_closed"}
+
+
+def test_iam_conditions_expired_give_nothing_undecided_give_conditional_edges(estate):
+    graph, _ = estate
+    access = {r["who"]: r["conditional"] for r in graph.read(
+        "MATCH (p:GCPPrincipal)-[r:CAN_ACCESS]->(:GCPBucket {name: 'acl-uniform'}) "
+        "RETURN p.member AS who, r.conditional AS conditional")}
+    assert access == {"user:dana@example.com": True}      # carl's grant expired in 2020
+    moves = {(r["who"], r["method"]): r for r in graph.read(
+        "MATCH (p:GCPPrincipal)-[r:CAN_ESCALATE_TO]->(:GCPServiceAccount {email: $sa}) "
+        "RETURN p.member AS who, r.method AS method, r.conditional AS conditional, r.condition AS condition",
+        sa=est.NODE_SA)}
+    assert set(moves) == {("user:fay@example.com", f"iam.serviceAccounts.{m}")
+                          for m in ("getAccessToken", "signBlob", "signJwt", "implicitDelegation")}
+    assert all(m["conditional"] and m["condition"] == est.LATER for m in moves.values())
+
+
 def test_firewall_evaluation_for_front_ends_and_peers():
     gfe = FwRule("gfe", permissions=(("tcp", ("8080",)),), sources=("35.191.0.0/16",))
     world = FwRule("world", permissions=(("tcp", ("8080",)),), sources=("0.0.0.0/0",))
@@ -113,3 +146,5 @@ def test_firewall_evaluation_for_front_ends_and_peers():
     peer = ingress([tagged], set(), set(), lambda r: r.from_peer("10.0.0.2", {"app"}, set(), False))
     assert same[0] == ["6379"] and peer[0] == []
     assert FwRule.from_row({"id": "x", "priority": 0}).priority == 0
+    assert not condition_can_hold(est.EXPIRED) and condition_can_hold(est.LATER) and condition_can_hold(est.UNDECIDED)
+    assert condition_can_hold(est.EXPIRED + " || true")

@@ -18,6 +18,7 @@ from cloudmap.engine.gcp_iam import (
     SET_IAM_POLICY,
     SET_METADATA,
     allowed,
+    condition_can_hold,
     escalation_methods,
     grants,
     metadata_takeover,
@@ -87,6 +88,8 @@ def access(graph: Graph) -> Iterator[dict]:
     grouped: dict[tuple[str, str], dict] = {}
     rows = [b for label in ("DataStore", "GCPSecret", "GCPCryptoKey") for b in _bindings(graph, label)]
     for b in rows:
+        if not condition_can_hold(b["condition"]):
+            continue   # expired: the binding grants nothing any more
         probes = next((p for label, p in PROBES.items() if label in b["labels"]), {})
         ops = allowed(b["permissions"] or [], probes)
         sources = [b["principal"]] if b["principal"] else []
@@ -104,34 +107,39 @@ def access(graph: Graph) -> Iterator[dict]:
                "actions": sorted(e["ops"]), "evidence": sorted(e["evidence"]), "conditional": e["conditional"]}
 
 
-def _held(graph: Graph, label: str) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]],
-                                             dict[str, list[str]]]:
-    """(principal, target) -> unconditional permissions held on the target (bindings on it or above
-    it), the bindings that give them, and each target's labels."""
+def _held(graph: Graph, label: str, undecided: bool, cache: dict) -> tuple[
+        dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]], dict[str, list[str]]]:
+    """(principal, target) -> permissions held on the target (bindings on it or above it), the bindings
+    that give them, and each target's labels. Unconditional bindings only, or with ``undecided`` also
+    those whose condition may hold (``cache`` keeps each label's bindings for the second pass)."""
     held: dict[tuple[str, str], set[str]] = defaultdict(set)
     evidence: dict[tuple[str, str], set[str]] = defaultdict(set)
     labels: dict[str, list[str]] = {}
-    for b in _bindings(graph, label):
+    if label not in cache:
+        cache[label] = list(_bindings(graph, label))
+    for b in cache[label]:
         labels[b["target"]] = b["labels"]
-        if b["principal"] and not b["condition"]:
+        if b["principal"] and (not b["condition"] or (undecided and condition_can_hold(b["condition"]))):
             held[(b["principal"], b["target"])].update(b["permissions"] or [])
             evidence[(b["principal"], b["target"])].add(b["binding"])
     return held, evidence, labels
 
 
-def escalations(graph: Graph) -> Iterator[dict]:
-    held, evidence, _ = _held(graph, "GCPServiceAccount")
+def escalations(graph: Graph, undecided: bool = False, cache: dict | None = None) -> Iterator[dict]:
+    """The escalation moves; with ``undecided``, also those that need a conditional binding."""
+    cache = {} if cache is None else cache
+    held, evidence, _ = _held(graph, "GCPServiceAccount", undecided, cache)
     for (src, target), perms in held.items():
         for method in escalation_methods(perms):
             yield {"source": src, "target": target, "method": method, "evidence": sorted(evidence[(src, target)])}
-    yield from _account_escalations(graph)
-    yield from _metadata_escalations(graph)
+    yield from _account_escalations(graph, undecided, cache)
+    yield from _metadata_escalations(graph, undecided, cache)
 
 
-def _account_escalations(graph: Graph) -> Iterator[dict]:
+def _account_escalations(graph: Graph, undecided: bool, cache: dict) -> Iterator[dict]:
     """setIamPolicy on a project, folder or organization; iam.roles.update on a custom role the principal
     holds (it can add any permission to it); the service agents that run deployments and builds."""
-    held, evidence, labels = _held(graph, "Account")
+    held, evidence, labels = _held(graph, "Account", undecided, cache)
     numbers = {r["id"]: r["number"] for r in graph.read(
         "MATCH (p:GCPProject) RETURN p.id AS id, p.project_number AS number")}
     keys = {k: r["id"] for r in graph.read("MATCH (a:Account {provider: 'gcp'}) RETURN a.id AS id, a.project_id AS pid")
@@ -160,9 +168,9 @@ def _account_escalations(graph: Graph) -> Iterator[dict]:
                    "evidence": sorted({row["binding"], row["role"], *evidence[(row["principal"], owner)]})}
 
 
-def _metadata_escalations(graph: Graph) -> Iterator[dict]:
+def _metadata_escalations(graph: Graph, undecided: bool, cache: dict) -> Iterator[dict]:
     """compute.instances.setMetadata on an instance: code on it, so its service account."""
-    held, evidence, _ = _held(graph, "GCPInstance")
+    held, evidence, _ = _held(graph, "GCPInstance", undecided, cache)
     vms = {r["id"]: r for r in graph.read(
         "MATCH (vm:GCPInstance)-[:USES_IDENTITY]->(sa:GCPServiceAccount) "
         "RETURN vm.id AS id, coalesce(vm.os_login, false) AS os_login, collect(sa.id) AS sas")}
@@ -194,10 +202,16 @@ def derive_gcp(graph: Graph, writer: EdgeWriter) -> None:
     writer.sweep("gcp-access", derived.ACCESS)
     writer.sweep("gcp-public-data", derived.PUBLIC_ACCESS)
     moves: dict[tuple[str, str, str], dict] = {}
-    for e in escalations(graph):  # one edge per (principal, target, method), every reason it holds
+    cache: dict = {}
+    sure = {(e["source"], e["target"], e["method"]) for e in escalations(graph, cache=cache)}
+    conditions = {r["id"]: r["condition"] for r in graph.read(
+        "MATCH (b:GCPBinding) WHERE b.condition IS NOT NULL RETURN b.id AS id, b.condition AS condition")}
+    for e in escalations(graph, undecided=True, cache=cache):  # one edge per (principal, target, method)
         if e["source"] != e["target"]:
             key = (e["source"], e["target"], e["method"])
-            move = moves.setdefault(key, {**e, "evidence": []})
+            move = moves.setdefault(key, {**e, "evidence": [], "conditional": key not in sure})
             move["evidence"] = sorted({*move["evidence"], *e["evidence"]})
+            if move["conditional"]:   # the conditions it needs, as AWS conditional edges carry theirs
+                move["condition"] = "; ".join(sorted({conditions[x] for x in move["evidence"] if x in conditions}))
     writer.write("gcp-escalation", derived.ESCALATE, list(moves.values()))
     writer.sweep("gcp-escalation", derived.ESCALATE)

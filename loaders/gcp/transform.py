@@ -8,6 +8,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from cloudmap.loaders.gcp.acls import ACL_ROLES, bucket_bindings, dataset_bindings
 from cloudmap.loaders.gcp.exports import Asset, GCPInputError
 from cloudmap.loaders.gcp.predefined_roles import ROLES
 from cloudmap.loaders.kit.tags import classify_tags, tags_list
@@ -332,6 +333,7 @@ def _one(rows: Rows, a: Asset) -> None:
         _asset(rows, K.BUCKET, a, scope, public_access_prevention=iam.get("publicAccessPrevention", "inherited"),
                uniform_access=bool((iam.get("uniformBucketLevelAccess") or {}).get("enabled", False)),
                location=a.data.get("location"))
+        _access_list(rows, a.name, scope, bucket_bindings(a.data))
     elif t == "sqladmin.googleapis.com/Instance":
         _sql(rows, a, scope)
     elif t == "iam.googleapis.com/ServiceAccount":
@@ -342,6 +344,7 @@ def _one(rows: Rows, a: Asset) -> None:
         _role(rows, a, scope)
     elif t == "bigquery.googleapis.com/Dataset":
         _asset(rows, K.BIGQUERY_DATASET, a, scope, location=a.data.get("location"))
+        _access_list(rows, a.name, scope, dataset_bindings(a.data))
     elif t == "secretmanager.googleapis.com/Secret":
         _asset(rows, K.SECRET, a, scope, name=a.name.rsplit("/", 1)[-1], replication="user-managed" if "userManaged" in
                (a.data.get("replication") or {}) else "automatic")
@@ -355,6 +358,11 @@ def _one(rows: Rows, a: Asset) -> None:
         network.map_network_asset(rows, a, scope)
     else:
         rows.skipped_types[t] += 1
+
+
+def _access_list(rows: Rows, resource: str, scope: str | None, bindings: list[dict]) -> None:
+    if bindings:
+        rows.policies.append((resource, scope, bindings))
 
 
 def _member(rows: Rows, member: str, scope: str | None) -> str | None:
@@ -392,17 +400,19 @@ def _resolve(rows: Rows) -> None:
                 rows.rel(K.HAS_KEY, resource, b["__key__"], scope)
                 continue
             cond = b.get("condition") or {}
-            bid = f"{resource}#iam/{b['role']}" + (f"?{cond.get('title') or cond.get('expression')}" if cond else "")
+            via = b.get("via", "iam")   # iam, or acl: a legacy access list (loaders/gcp/acls.py)
+            bid = f"{resource}#{via}/{b['role']}" + (f"?{cond.get('title') or cond.get('expression')}" if cond else "")
             earlier = rows.nodes[K.BINDING].get(bid)  # a search result may carry part of a binding's members
             members = set(b["members"]) | set(earlier[1]["members"] if earlier else ())
             rows.node(K.BINDING, {"id": bid, "name": f"{b['role']} on {resource.rsplit('/', 1)[-1]}",
                                   "provider": "gcp", "role": b["role"], "members": sorted(members),
-                                  "condition": cond.get("expression"), "policy_type": "gcp-binding",
+                                  "condition": cond.get("expression"), "policy_type": f"gcp-{'acl' if via == 'acl' else 'binding'}",
                                   "public": any(m in PUBLIC_MEMBERS for m in members)}, scope)
             rows.rel(K.HAS_BINDING, resource, bid, scope)
             if b["role"] not in {r for r in rows.nodes[K.ROLE]}:
                 rows.node(K.ROLE, {"id": b["role"], "name": b["role"], "provider": "gcp", "custom": False,
-                                   "policy_type": "gcp-role", "permissions": list(ROLES.get(b["role"], ()))}, None,
+                                   "policy_type": "gcp-role",
+                                   "permissions": list(ROLES.get(b["role"]) or ACL_ROLES.get(b["role"], ()))}, None,
                           weak=True)
             rows.rel(K.BINDING_ROLE, bid, b["role"], scope)
             for m in b["members"]:

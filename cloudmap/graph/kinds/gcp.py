@@ -136,7 +136,7 @@ ROLE = node_kind(
 BINDING = node_kind(
     "GCPBinding", ("Policy",),
     properties=(("role", "str"), ("members", "list[str]"), ("condition", "str", "the condition's expression"),
-                ("public", "bool", "names allUsers or allAuthenticatedUsers"), ("policy_type", "str", "gcp-binding")),
+                ("public", "bool", "names allUsers or allAuthenticatedUsers"), ("policy_type", "str", "gcp-binding, or gcp-acl: a bucket ACL or dataset access list")),
     description="One role binding of a resource's IAM policy; applies to the resource and all below it.")
 
 CONTAINS = rel_kind("CONTAINS", "Account", "Asset",
