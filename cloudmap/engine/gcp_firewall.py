@@ -83,12 +83,17 @@ def is_public_range(cidr: str) -> bool:
     return net.prefixlen == 0 or not net.is_private
 
 
-def _within(cidr: str, ranges: tuple[str, ...]) -> bool:
+def _relates(cidr: str, ranges: tuple[str, ...], how: str) -> bool:
+    """Whether the range is ``subnet_of`` / ``overlaps`` one of ``ranges`` (same IP version)."""
     try:
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return False
-    return any(net.version == r.version and net.subnet_of(r) for r in map(ipaddress.ip_network, ranges))
+    return any(net.version == r.version and getattr(net, how)(r) for r in map(ipaddress.ip_network, ranges))
+
+
+def _within(cidr: str, ranges: tuple[str, ...]) -> bool:
+    return _relates(cidr, ranges, "subnet_of")
 
 
 def _contains(cidr: str, ip: str) -> bool:
@@ -107,14 +112,8 @@ def _start(spec: str) -> int:
     return int(str(spec).partition("-")[0])
 
 
-
-
 def overlaps(cidr: str, ranges: tuple[str, ...]) -> bool:
-    try:
-        net = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
-    return any(net.version == r.version and net.overlaps(r) for r in map(ipaddress.ip_network, ranges))
+    return _relates(cidr, ranges, "overlaps")
 
 
 def from_front_ends(rule: FwRule) -> bool:
