@@ -65,7 +65,8 @@ def load_balancers(graph: Graph, m: NetworkModel) -> Iterator[dict]:
     for lb in stream(graph, """
             MATCH (lb:LoadBalancer)
             OPTIONAL MATCH (pip:PublicIP)-[:ATTACHED_TO]->(lb)
-            WITH lb, count(pip) AS pips WHERE lb.scheme = 'internet-facing' OR pips > 0
+            WITH lb, count(pip) AS pips WHERE (lb.scheme = 'internet-facing' OR pips > 0)
+              AND coalesce(lb.provider, '') <> 'gcp'   // engine/gcp_balancing.py: the backends' firewall decides
             OPTIONAL MATCH (lb)-[rt:ROUTES_TO]->(t:Asset)
             RETURN lb.id AS id, lb.provider AS provider, lb.listener_ports AS listeners,
                    collect(CASE WHEN t IS NULL THEN NULL ELSE {target: t.id, ports: rt.ports} END) AS targets"""):

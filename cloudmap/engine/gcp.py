@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from cloudmap.engine.access_levels import level_of
-from cloudmap.engine.gcp_firewall import FwRule, internet_ingress, is_public_range
+from cloudmap.engine.gcp_balancing import load_balancer_reach
+from cloudmap.engine.gcp_firewall import internet_ingress, is_public_range
 from cloudmap.engine.gcp_iam import (
     INVOKE,
     PROBES,
@@ -17,10 +18,13 @@ from cloudmap.engine.gcp_iam import (
     SET_IAM_POLICY,
     SET_METADATA,
     allowed,
+    condition_can_hold,
     escalation_methods,
     grants,
     metadata_takeover,
 )
+from cloudmap.engine.gcp_lateral import lateral_moves
+from cloudmap.engine.gcp_network import firewalls, instances, internet_routes, routed_to_internet
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.kinds import derived
@@ -29,17 +33,14 @@ SQL_PORTS = {"mysql": "3306", "postgres": "5432", "sqlserver": "1433"}
 
 
 def instance_reach(graph: Graph) -> Iterator[dict]:
-    rules: dict[str, list[FwRule]] = defaultdict(list)
-    for row in stream(graph, "MATCH (n:GCPNetwork)-[:HAS_RULE]->(r:GCPFirewallRule) "
-                             "RETURN n.id AS net, properties(r) AS rule"):
-        rules[row["net"]].append(FwRule.from_row(row["rule"]))
-    for vm in stream(graph, """
-            MATCH (vm:GCPInstance)-[:IN_NETWORK]->(n:GCPNetwork) WHERE size(coalesce(vm.external_ips, [])) > 0
-            OPTIONAL MATCH (vm)-[:USES_IDENTITY]->(sa:GCPServiceAccount)
-            RETURN vm.id AS id, collect(DISTINCT n.id) AS nets, vm.network_tags AS tags,
-                   collect(DISTINCT sa.email) AS sas"""):
+    rules, routes = firewalls(graph), internet_routes(graph)
+    for vm in instances(graph):
+        if not vm["external"]:
+            continue
         ports, protocols, deciding = set(), set(), set()
         for net in vm["nets"]:
+            if not routed_to_internet(routes.get(net), set(vm["tags"] or [])):
+                continue
             p, pr, d = internet_ingress(rules[net], set(vm["tags"] or []), set(vm["sas"]))
             ports.update(p), protocols.update(pr), deciding.update(d)
         if ports:
@@ -58,13 +59,20 @@ def sql_reach(graph: Graph) -> Iterator[dict]:
                    "via": "authorized-network", "rules": nets}
 
 
-def serverless_reach(graph: Graph) -> Iterator[dict]:
-    """A Cloud Run service or function with ingress ``all`` that allUsers / allAuthenticatedUsers may invoke."""
+def public_invokers(graph: Graph) -> Iterator[tuple[dict, str]]:
+    """(service or function, the binding) for each that allUsers / allAuthenticatedUsers may invoke."""
     for b in _bindings(graph, "Function"):
         permission = next((p for label, p in INVOKE.items() if label in b["labels"]), None)
-        if b["public"] and permission and b["ingress"] == "all" and grants(b["permissions"] or [], permission):
+        if b["public"] and permission and grants(b["permissions"] or [], permission):
+            yield b, b["binding"]
+
+
+def serverless_reach(graph: Graph) -> Iterator[dict]:
+    """A Cloud Run service or function with ingress ``all`` that allUsers / allAuthenticatedUsers may invoke."""
+    for b, binding in public_invokers(graph):
+        if b["ingress"] == "all":
             yield {"source": "internet", "target": b["target"], "ports": ["443"], "protocols": ["tcp"],
-                   "via": "public-invoker", "rules": [b["binding"]]}
+                   "via": "public-invoker", "rules": [binding]}
 
 
 def _bindings(graph: Graph, target_label: str) -> Iterator[dict]:
@@ -80,6 +88,8 @@ def access(graph: Graph) -> Iterator[dict]:
     grouped: dict[tuple[str, str], dict] = {}
     rows = [b for label in ("DataStore", "GCPSecret", "GCPCryptoKey") for b in _bindings(graph, label)]
     for b in rows:
+        if not condition_can_hold(b["condition"]):
+            continue   # expired: the binding grants nothing any more
         probes = next((p for label, p in PROBES.items() if label in b["labels"]), {})
         ops = allowed(b["permissions"] or [], probes)
         sources = [b["principal"]] if b["principal"] else []
@@ -97,34 +107,39 @@ def access(graph: Graph) -> Iterator[dict]:
                "actions": sorted(e["ops"]), "evidence": sorted(e["evidence"]), "conditional": e["conditional"]}
 
 
-def _held(graph: Graph, label: str) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]],
-                                             dict[str, list[str]]]:
-    """(principal, target) -> unconditional permissions held on the target (bindings on it or above
-    it), the bindings that give them, and each target's labels."""
+def _held(graph: Graph, label: str, undecided: bool, cache: dict) -> tuple[
+        dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]], dict[str, list[str]]]:
+    """(principal, target) -> permissions held on the target (bindings on it or above it), the bindings
+    that give them, and each target's labels. Unconditional bindings only, or with ``undecided`` also
+    those whose condition may hold (``cache`` keeps each label's bindings for the second pass)."""
     held: dict[tuple[str, str], set[str]] = defaultdict(set)
     evidence: dict[tuple[str, str], set[str]] = defaultdict(set)
     labels: dict[str, list[str]] = {}
-    for b in _bindings(graph, label):
+    if label not in cache:
+        cache[label] = list(_bindings(graph, label))
+    for b in cache[label]:
         labels[b["target"]] = b["labels"]
-        if b["principal"] and not b["condition"]:
+        if b["principal"] and (not b["condition"] or (undecided and condition_can_hold(b["condition"]))):
             held[(b["principal"], b["target"])].update(b["permissions"] or [])
             evidence[(b["principal"], b["target"])].add(b["binding"])
     return held, evidence, labels
 
 
-def escalations(graph: Graph) -> Iterator[dict]:
-    held, evidence, _ = _held(graph, "GCPServiceAccount")
+def escalations(graph: Graph, undecided: bool = False, cache: dict | None = None) -> Iterator[dict]:
+    """The escalation moves; with ``undecided``, also those that need a conditional binding."""
+    cache = {} if cache is None else cache
+    held, evidence, _ = _held(graph, "GCPServiceAccount", undecided, cache)
     for (src, target), perms in held.items():
         for method in escalation_methods(perms):
             yield {"source": src, "target": target, "method": method, "evidence": sorted(evidence[(src, target)])}
-    yield from _account_escalations(graph)
-    yield from _metadata_escalations(graph)
+    yield from _account_escalations(graph, undecided, cache)
+    yield from _metadata_escalations(graph, undecided, cache)
 
 
-def _account_escalations(graph: Graph) -> Iterator[dict]:
+def _account_escalations(graph: Graph, undecided: bool, cache: dict) -> Iterator[dict]:
     """setIamPolicy on a project, folder or organization; iam.roles.update on a custom role the principal
     holds (it can add any permission to it); the service agents that run deployments and builds."""
-    held, evidence, labels = _held(graph, "Account")
+    held, evidence, labels = _held(graph, "Account", undecided, cache)
     numbers = {r["id"]: r["number"] for r in graph.read(
         "MATCH (p:GCPProject) RETURN p.id AS id, p.project_number AS number")}
     keys = {k: r["id"] for r in graph.read("MATCH (a:Account {provider: 'gcp'}) RETURN a.id AS id, a.project_id AS pid")
@@ -153,9 +168,9 @@ def _account_escalations(graph: Graph) -> Iterator[dict]:
                    "evidence": sorted({row["binding"], row["role"], *evidence[(row["principal"], owner)]})}
 
 
-def _metadata_escalations(graph: Graph) -> Iterator[dict]:
+def _metadata_escalations(graph: Graph, undecided: bool, cache: dict) -> Iterator[dict]:
     """compute.instances.setMetadata on an instance: code on it, so its service account."""
-    held, evidence, _ = _held(graph, "GCPInstance")
+    held, evidence, _ = _held(graph, "GCPInstance", undecided, cache)
     vms = {r["id"]: r for r in graph.read(
         "MATCH (vm:GCPInstance)-[:USES_IDENTITY]->(sa:GCPServiceAccount) "
         "RETURN vm.id AS id, coalesce(vm.os_login, false) AS os_login, collect(sa.id) AS sas")}
@@ -176,7 +191,10 @@ def _unique(edges: Iterator[dict]) -> list[dict]:
 
 def derive_gcp(graph: Graph, writer: EdgeWriter) -> None:
     writer.write("gcp-exposure", derived.INTERNET_REACH, [*instance_reach(graph), *sql_reach(graph),
-                                                         *_unique(serverless_reach(graph))])
+                                                         *_unique(serverless_reach(graph)),
+                                                         *_unique(load_balancer_reach(graph, public_invokers(graph)))])
+    writer.write("gcp-lateral", derived.CONNECT, lateral_moves(graph))
+    writer.sweep("gcp-lateral", derived.CONNECT)
     writer.sweep("gcp-exposure", derived.INTERNET_REACH)
     rows = list(access(graph))
     writer.write("gcp-access", derived.ACCESS, [r for r in rows if r["source"] != "internet"])
@@ -184,10 +202,16 @@ def derive_gcp(graph: Graph, writer: EdgeWriter) -> None:
     writer.sweep("gcp-access", derived.ACCESS)
     writer.sweep("gcp-public-data", derived.PUBLIC_ACCESS)
     moves: dict[tuple[str, str, str], dict] = {}
-    for e in escalations(graph):  # one edge per (principal, target, method), every reason it holds
+    cache: dict = {}
+    sure = {(e["source"], e["target"], e["method"]) for e in escalations(graph, cache=cache)}
+    conditions = {r["id"]: r["condition"] for r in graph.read(
+        "MATCH (b:GCPBinding) WHERE b.condition IS NOT NULL RETURN b.id AS id, b.condition AS condition")}
+    for e in escalations(graph, undecided=True, cache=cache):  # one edge per (principal, target, method)
         if e["source"] != e["target"]:
             key = (e["source"], e["target"], e["method"])
-            move = moves.setdefault(key, {**e, "evidence": []})
+            move = moves.setdefault(key, {**e, "evidence": [], "conditional": key not in sure})
             move["evidence"] = sorted({*move["evidence"], *e["evidence"]})
+            if move["conditional"]:   # the conditions it needs, as AWS conditional edges carry theirs
+                move["condition"] = "; ".join(sorted({conditions[x] for x in move["evidence"] if x in conditions}))
     writer.write("gcp-escalation", derived.ESCALATE, list(moves.values()))
     writer.sweep("gcp-escalation", derived.ESCALATE)

@@ -5,6 +5,8 @@ moves, each named by the permission set that enables it."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 
 # permission -> access level, per target kind
@@ -68,3 +70,24 @@ def metadata_takeover(held: set[str], os_login: bool) -> bool:
     ssh-keys (ignored under OS Login), else a startup script and a restart."""
     perms = list(held)
     return grants(perms, SET_METADATA) and (not os_login or grants(perms, RESTART))
+
+
+_EXPIRY = re.compile(r"""request\.time\s*<=?\s*timestamp\(\s*["']([^"']+)["']\s*\)""")
+
+
+def condition_can_hold(expression: str | None, now: datetime | None = None) -> bool:
+    """False when an IAM condition can never be met again: a conjunction (no ``||`` or ``!``) with a
+    ``request.time < timestamp(...)`` that has passed. Any other condition depends on the request
+    (resource names, tags, times, access levels) and is left to the caller as undecided."""
+    if not expression:
+        return True
+    if "||" in expression or "!" in expression:
+        return True
+    now = now or datetime.now(UTC)
+    for stamp in _EXPIRY.findall(expression):
+        try:
+            if datetime.fromisoformat(stamp.replace("Z", "+00:00")) <= now:
+                return False
+        except ValueError:
+            continue
+    return True

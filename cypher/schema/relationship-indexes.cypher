@@ -20,6 +20,7 @@ CREATE INDEX rel_scope_has_oauth2_grant IF NOT EXISTS FOR ()-[r:`HAS_OAUTH2_GRAN
 CREATE INDEX rel_scope_has_permission_boundary IF NOT EXISTS FOR ()-[r:`HAS_PERMISSION_BOUNDARY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_policy IF NOT EXISTS FOR ()-[r:`HAS_POLICY`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_role IF NOT EXISTS FOR ()-[r:`HAS_ROLE`]-() ON (r.scope);
+CREATE INDEX rel_scope_has_route IF NOT EXISTS FOR ()-[r:`HAS_ROUTE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_rule IF NOT EXISTS FOR ()-[r:`HAS_RULE`]-() ON (r.scope);
 CREATE INDEX rel_scope_has_vulnerability IF NOT EXISTS FOR ()-[r:`HAS_VULNERABILITY`]-() ON (r.scope);
 CREATE INDEX rel_scope_holds_credential IF NOT EXISTS FOR ()-[r:`HOLDS_CREDENTIAL`]-() ON (r.scope);

@@ -8,6 +8,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from cloudmap.loaders.gcp.acls import ACL_ROLES, bucket_bindings, dataset_bindings
 from cloudmap.loaders.gcp.exports import Asset, GCPInputError
 from cloudmap.loaders.gcp.predefined_roles import ROLES
 from cloudmap.loaders.kit.tags import classify_tags, tags_list
@@ -19,6 +20,10 @@ from cloudmap.graph.model import NodeKind, RelKind
 CRM = "//cloudresourcemanager.googleapis.com/"
 IAM = "//iam.googleapis.com/"
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+NETWORK_TYPES = tuple("compute.googleapis.com/" + t for t in (   # mapped by loaders/gcp/network.py
+    "Route", "ForwardingRule", "GlobalForwardingRule", "TargetHttpProxy", "TargetHttpsProxy", "TargetTcpProxy",
+    "TargetSslProxy", "TargetGrpcProxy", "UrlMap", "BackendService", "RegionBackendService", "TargetPool",
+    "InstanceGroup", "InstanceGroupManager", "NetworkEndpointGroup"))
 _SA_EMAIL = re.compile(r"^[^@]+@([a-z0-9-]+)\.iam\.gserviceaccount\.com$")
 
 
@@ -45,6 +50,8 @@ class Rows:
     sa_by_unique_id: dict[str, str] = field(default_factory=dict)
     policies: list[tuple[str, str | None, list[dict]]] = field(default_factory=list)  # resource, scope, bindings
     parents: list[tuple[str, str, str | None]] = field(default_factory=list)  # child, parent, scope
+    managers: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, manager path) -> group
+    created_by: list[tuple[str, str, str | None]] = field(default_factory=list)  # instance, its manager, scope
 
     def node(self, kind: NodeKind, row: dict, scope: str | None, weak: bool = False) -> str:
         row = {k: v for k, v in row.items() if v is not None}
@@ -136,7 +143,7 @@ def _firewall(rows: Rows, a: Asset, scope: str | None) -> None:
 
 def _instance(rows: Rows, a: Asset, scope: str | None) -> None:
     d = a.data
-    meta = {i.get("key"): str(i.get("value", "")).lower() for i in (d.get("metadata") or {}).get("items") or []}
+    meta = {i.get("key"): str(i.get("value", "")) for i in (d.get("metadata") or {}).get("items") or []}
     nics = d.get("networkInterfaces") or []
     external = [c["natIP"] for n in nics for c in n.get("accessConfigs") or [] if c.get("natIP")]
     sas = d.get("serviceAccounts") or []
@@ -145,8 +152,8 @@ def _instance(rows: Rows, a: Asset, scope: str | None) -> None:
                 network_tags=list((d.get("tags") or {}).get("items") or []),
                 private_ips=[n["networkIP"] for n in nics if n.get("networkIP")], external_ips=external,
                 scopes=sorted({s for sa in sas for s in sa.get("scopes") or []}),
-                serial_port_enabled=meta.get("serial-port-enable") in ("true", "1"),
-                os_login=meta.get("enable-oslogin") in ("true", "1"))
+                serial_port_enabled=meta.get("serial-port-enable", "").lower() in ("true", "1"),
+                os_login=meta.get("enable-oslogin", "").lower() in ("true", "1"))
     for n in nics:
         rows.rel(K.IN_NETWORK, vm, compute_name(n.get("network")), scope, nic=n.get("name"), ip=n.get("networkIP"))
         rows.rel(K.IN_SUBNET, vm, compute_name(n.get("subnetwork")), scope)
@@ -155,6 +162,8 @@ def _instance(rows: Rows, a: Asset, scope: str | None) -> None:
                 ip = rows.node(K.ADDRESS, {"id": f"{vm}/ip/{c['natIP']}", "name": c["natIP"], "ip": c["natIP"],
                                            "provider": "gcp", "address_type": "EPHEMERAL"}, scope, weak=True)
                 rows.rel(K.ADDRESS_ON, ip, vm, scope)
+    if meta.get("created-by"):
+        rows.created_by.append((vm, compute_name(meta["created-by"]), scope))
     for sa in sas:
         if sa.get("email"):
             target = rows.node(K.SERVICE_ACCOUNT, {"id": sa_id(sa["email"]), "name": sa["email"], "provider": "gcp",
@@ -212,9 +221,15 @@ def _serverless_or_cluster(rows: Rows, a: Asset, scope: str | None) -> None:
                                                                               .get("serviceAccount")}
         emails = {e for e in emails if e and e != "default"}
         pool = (d.get("workloadIdentityConfig") or {}).get("workloadPool")
-        node = _asset(rows, K.GKE_CLUSTER, a, scope, public_endpoint=not private.get("enablePrivateEndpoint", False),
-                      endpoint=d.get("endpoint"), authorized_networks_enabled=bool(man.get("enabled", False)),
-                      authorized_networks=[c.get("cidrBlock") for c in man.get("cidrBlocks") or [] if c.get("cidrBlock")],
+        public = not private.get("enablePrivateEndpoint", False) and ((d.get("controlPlaneEndpointsConfig") or {}).get(
+            "ipEndpointsConfig") or {}).get("enablePublicEndpoint", True)
+        restricted = bool(man.get("enabled", False))
+        nets = [c.get("cidrBlock") for c in man.get("cidrBlocks") or [] if c.get("cidrBlock")]
+        node = _asset(rows, K.GKE_CLUSTER, a, scope, public_endpoint=public, endpoint=d.get("endpoint"),
+                      authorized_networks_enabled=restricted, authorized_networks=nets,
+                      # the agnostic exposure facts EKS writes too: authorized networks on and empty admit no one
+                      endpoint_public=public and (not restricted or bool(nets)),
+                      public_cidrs=nets if restricted else ["0.0.0.0/0"],
                       workload_identity=bool(pool), workload_pool=pool,
                       node_service_account=sorted(emails)[0] if emails else None)
         for email in sorted(emails):
@@ -278,10 +293,12 @@ HANDLED_TYPES = ("cloudresourcemanager.googleapis.com/Organization", "cloudresou
                  "iam.googleapis.com/ServiceAccountKey", "iam.googleapis.com/Role", "bigquery.googleapis.com/Dataset",
                  "secretmanager.googleapis.com/Secret", "cloudkms.googleapis.com/CryptoKey", "run.googleapis.com/Service",
                  "cloudfunctions.googleapis.com/CloudFunction", "cloudfunctions.googleapis.com/Function",
-                 "container.googleapis.com/Cluster")
+                 "container.googleapis.com/Cluster", *NETWORK_TYPES)
 
 
 def _one(rows: Rows, a: Asset) -> None:
+    from cloudmap.loaders.gcp import network  # it maps onto this module's rows
+
     t = a.asset_type
     scope = scope_of(a, rows)
     if a.bindings:
@@ -298,7 +315,8 @@ def _one(rows: Rows, a: Asset) -> None:
                    project_number=number, state=str(a.data.get("lifecycleState", "")).lower() or None)
         rows.nodes[K.PROJECT][a.name][1]["name"] = a.data.get("projectId") or number
     elif t == "compute.googleapis.com/Network":
-        _asset(rows, K.NETWORK, a, scope, auto_subnets=bool(a.data.get("autoCreateSubnetworks", False)))
+        net = _asset(rows, K.NETWORK, a, scope, auto_subnets=bool(a.data.get("autoCreateSubnetworks", False)))
+        network.peerings(rows, net, a.data, scope)
     elif t == "compute.googleapis.com/Subnetwork":
         sub = _asset(rows, K.SUBNETWORK, a, scope, cidr=a.data.get("ipCidrRange"),
                      private_google_access=bool(a.data.get("privateIpGoogleAccess", False)))
@@ -315,6 +333,7 @@ def _one(rows: Rows, a: Asset) -> None:
         _asset(rows, K.BUCKET, a, scope, public_access_prevention=iam.get("publicAccessPrevention", "inherited"),
                uniform_access=bool((iam.get("uniformBucketLevelAccess") or {}).get("enabled", False)),
                location=a.data.get("location"))
+        _access_list(rows, a.name, scope, bucket_bindings(a.data))
     elif t == "sqladmin.googleapis.com/Instance":
         _sql(rows, a, scope)
     elif t == "iam.googleapis.com/ServiceAccount":
@@ -325,6 +344,7 @@ def _one(rows: Rows, a: Asset) -> None:
         _role(rows, a, scope)
     elif t == "bigquery.googleapis.com/Dataset":
         _asset(rows, K.BIGQUERY_DATASET, a, scope, location=a.data.get("location"))
+        _access_list(rows, a.name, scope, dataset_bindings(a.data))
     elif t == "secretmanager.googleapis.com/Secret":
         _asset(rows, K.SECRET, a, scope, name=a.name.rsplit("/", 1)[-1], replication="user-managed" if "userManaged" in
                (a.data.get("replication") or {}) else "automatic")
@@ -334,8 +354,15 @@ def _one(rows: Rows, a: Asset) -> None:
     elif t in ("run.googleapis.com/Service", "cloudfunctions.googleapis.com/CloudFunction",
                "cloudfunctions.googleapis.com/Function", "container.googleapis.com/Cluster"):
         _serverless_or_cluster(rows, a, scope)
+    elif t in network.TYPES:
+        network.map_network_asset(rows, a, scope)
     else:
         rows.skipped_types[t] += 1
+
+
+def _access_list(rows: Rows, resource: str, scope: str | None, bindings: list[dict]) -> None:
+    if bindings:
+        rows.policies.append((resource, scope, bindings))
 
 
 def _member(rows: Rows, member: str, scope: str | None) -> str | None:
@@ -359,6 +386,9 @@ def _resolve(rows: Rows) -> None:
                                           "priority": 65535, "disabled": False, "implied": True, "sources": sources,
                                           "permissions": [{"protocol": "all", "ports": []}]}, scope)
             rows.rel(K.NETWORK_RULE, net, rule, scope)
+    from cloudmap.loaders.gcp.network import resolve_groups
+
+    resolve_groups(rows)
     for child, parent, scope in rows.parents:
         if parent.startswith(CRM + "projects/"):
             parent = rows.project_node(parent)
@@ -370,17 +400,19 @@ def _resolve(rows: Rows) -> None:
                 rows.rel(K.HAS_KEY, resource, b["__key__"], scope)
                 continue
             cond = b.get("condition") or {}
-            bid = f"{resource}#iam/{b['role']}" + (f"?{cond.get('title') or cond.get('expression')}" if cond else "")
+            via = b.get("via", "iam")   # iam, or acl: a legacy access list (loaders/gcp/acls.py)
+            bid = f"{resource}#{via}/{b['role']}" + (f"?{cond.get('title') or cond.get('expression')}" if cond else "")
             earlier = rows.nodes[K.BINDING].get(bid)  # a search result may carry part of a binding's members
             members = set(b["members"]) | set(earlier[1]["members"] if earlier else ())
             rows.node(K.BINDING, {"id": bid, "name": f"{b['role']} on {resource.rsplit('/', 1)[-1]}",
                                   "provider": "gcp", "role": b["role"], "members": sorted(members),
-                                  "condition": cond.get("expression"), "policy_type": "gcp-binding",
+                                  "condition": cond.get("expression"), "policy_type": f"gcp-{'acl' if via == 'acl' else 'binding'}",
                                   "public": any(m in PUBLIC_MEMBERS for m in members)}, scope)
             rows.rel(K.HAS_BINDING, resource, bid, scope)
             if b["role"] not in {r for r in rows.nodes[K.ROLE]}:
                 rows.node(K.ROLE, {"id": b["role"], "name": b["role"], "provider": "gcp", "custom": False,
-                                   "policy_type": "gcp-role", "permissions": list(ROLES.get(b["role"], ()))}, None,
+                                   "policy_type": "gcp-role",
+                                   "permissions": list(ROLES.get(b["role"]) or ACL_ROLES.get(b["role"], ()))}, None,
                           weak=True)
             rows.rel(K.BINDING_ROLE, bid, b["role"], scope)
             for m in b["members"]:

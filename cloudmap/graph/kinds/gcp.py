@@ -32,6 +32,42 @@ FIREWALL = node_kind(
                 ("target_service_accounts", "list[str]", "emails; none with no target tags = every instance"),
                 ("implied", "bool", "one of the two rules every network has (deny ingress, allow egress)")),
     description="A VPC firewall rule, including the implied rules (priority 65535).")
+ROUTE = node_kind(
+    "GCPRoute", ("Asset",),
+    properties=(("dest_range", "str"), ("next_hop", "str", "the next hop's resource name or IP (gateway, instance, "
+                                                            "ILB, VPN tunnel, network)"),
+                ("internet_gateway", "bool", "the next hop is the default internet gateway"),
+                ("priority", "int"), ("route_tags", "list[str]", "instance tags it applies to; none = every instance")),
+    description="A VPC route. Once a network's routes are loaded, an instance reaches the internet only through a "
+                "0.0.0.0/0 route to the default internet gateway that applies to it.")
+FORWARDING_RULE = node_kind(
+    "GCPForwardingRule", ("LoadBalancer",),
+    properties=(("scheme", "str", "internet-facing (EXTERNAL, EXTERNAL_MANAGED) or internal"),
+                ("load_balancing_scheme", "str", "as GCP names it"), ("ip", "str"), ("ip_protocol", "str"),
+                ("listener_ports", "list[str]", "port range or ports; * = all ports"),
+                ("proxied", "bool", "the target is a proxy: backends see Google front-end addresses, not clients")),
+    description="A forwarding rule (regional or global), the frontend of a load balancer; ROUTES_TO its target "
+                "proxy, backend service or target pool.")
+TARGET_PROXY = node_kind(
+    "GCPTargetProxy", ("Asset",), properties=(("proxy_type", "str", "http, https, tcp, ssl, grpc"),),
+    description="A target HTTP(S), TCP or SSL proxy; ROUTES_TO its URL map or backend service.")
+URL_MAP = node_kind("GCPUrlMap", ("Asset",),
+                    description="A URL map; ROUTES_TO every backend service its host and path rules name.")
+BACKEND_SERVICE = node_kind(
+    "GCPBackendService", ("Asset",),
+    properties=(("load_balancing_scheme", "str"), ("protocol", "str"), ("port", "int"), ("port_name", "str")),
+    description="A backend service (global or regional); ROUTES_TO its instance groups and network endpoint groups.")
+TARGET_POOL = node_kind("GCPTargetPool", ("Asset",),
+                        description="A target pool (legacy external passthrough load balancer); ROUTES_TO its instances.")
+INSTANCE_GROUP = node_kind(
+    "GCPInstanceGroup", ("Asset",),
+    properties=(("named_ports", "json", "{name: port}"), ("managed", "bool", "a managed instance group's group")),
+    description="An instance group; CONTAINS its instances (unmanaged: the instances the input lists; managed: "
+                "the instances whose created-by metadata names its manager).")
+NEG = node_kind(
+    "GCPNetworkEndpointGroup", ("Asset",),
+    properties=(("endpoint_type", "str", "SERVERLESS, GCE_VM_IP_PORT, ..."),),
+    description="A network endpoint group; a serverless one ROUTES_TO its Cloud Run service or function.")
 ADDRESS = node_kind("GCPAddress", ("PublicIP",), properties=(("ip", "str"), ("address_type", "str")),
                     description="A reserved external address, or an ephemeral one seen on an access config.")
 INSTANCE = node_kind(
@@ -79,7 +115,10 @@ GKE_CLUSTER = node_kind(
     properties=(("public_endpoint", "bool", "the control plane has a public endpoint"), ("endpoint", "str"),
                 ("authorized_networks", "list[str]", "master authorized networks; none = any address"),
                 ("authorized_networks_enabled", "bool"), ("workload_identity", "bool"),
-                ("workload_pool", "str"), ("node_service_account", "str")),
+                ("workload_pool", "str"), ("node_service_account", "str"),
+                ("endpoint_public", "bool", "the public endpoint admits some public address"),
+                ("public_cidrs", "list[str]", "the addresses it admits: the authorized networks, 0.0.0.0/0 without "
+                                              "them")),
     description="A GKE cluster; USES_IDENTITY the node pools' service account.")
 SERVICE_ACCOUNT = node_kind(
     "GCPServiceAccount", ("Identity", "ServicePrincipal"),
@@ -97,7 +136,7 @@ ROLE = node_kind(
 BINDING = node_kind(
     "GCPBinding", ("Policy",),
     properties=(("role", "str"), ("members", "list[str]"), ("condition", "str", "the condition's expression"),
-                ("public", "bool", "names allUsers or allAuthenticatedUsers"), ("policy_type", "str", "gcp-binding")),
+                ("public", "bool", "names allUsers or allAuthenticatedUsers"), ("policy_type", "str", "gcp-binding, or gcp-acl: a bucket ACL or dataset access list")),
     description="One role binding of a resource's IAM policy; applies to the resource and all below it.")
 
 CONTAINS = rel_kind("CONTAINS", "Account", "Asset",
@@ -107,6 +146,22 @@ NETWORK_RULE = rel_kind("HAS_RULE", NETWORK, FIREWALL, description="A firewall r
 IN_NETWORK = rel_kind("IN_NETWORK", INSTANCE, NETWORK, properties=(("nic", "str"), ("ip", "str")),
                       description="An instance's network interface in the network.")
 IN_SUBNET = rel_kind("IN_SUBNET", INSTANCE, SUBNETWORK, description="An instance's network interface in the subnetwork.")
+NETWORK_ROUTE = rel_kind("HAS_ROUTE", NETWORK, ROUTE, description="A route of the network.")
+PEERED_WITH = rel_kind("PEERED_WITH", NETWORK, NETWORK, properties=(("peering", "str"), ("state", "str")),
+                       description="An ACTIVE VPC network peering (each network lists it; both sides configured).")
+_PORTS = (("ports", "list[str]", "the backend port, when known"),)
+LB_ROUTES_TO = rel_kind("ROUTES_TO", FORWARDING_RULE, "Asset",
+                        description="A forwarding rule sends traffic to its target proxy, backend service or pool.")
+PROXY_ROUTES_TO = rel_kind("ROUTES_TO", TARGET_PROXY, "Asset",
+                           description="A target proxy sends traffic to its URL map or backend service.")
+URL_MAP_ROUTES_TO = rel_kind("ROUTES_TO", URL_MAP, BACKEND_SERVICE,
+                             description="A URL map sends some requests to the backend service.")
+BACKEND_ROUTES_TO = rel_kind("ROUTES_TO", BACKEND_SERVICE, "Asset", properties=_PORTS,
+                             description="A backend service sends traffic to an instance group or endpoint group.")
+POOL_ROUTES_TO = rel_kind("ROUTES_TO", TARGET_POOL, INSTANCE, description="A target pool sends traffic to the instance.")
+NEG_ROUTES_TO = rel_kind("ROUTES_TO", NEG, "Asset", description="A serverless endpoint group's Cloud Run service "
+                                                                "or function.")
+GROUP_CONTAINS = rel_kind("CONTAINS", INSTANCE_GROUP, INSTANCE, description="An instance of the group.")
 ADDRESS_ON = rel_kind("ATTACHED_TO", ADDRESS, INSTANCE, description="An external address on an access config.")
 USES_SA = rel_kind("USES_IDENTITY", INSTANCE, SERVICE_ACCOUNT, properties=(("via", "str"),),
                    description="The instance runs as the service account (via: metadata-server).")
