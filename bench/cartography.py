@@ -5,8 +5,9 @@
 
 For each size: a moto server (in this process, on a free loopback port) gets one account built with
 boto3 (VPCs, subnets, security groups with CIDR and group-to-group rules, N instances, roles with
-inline and managed policies, instance profiles, users, buckets; us-east-1, deterministic). Then, on
-one Neo4j (bench/server.py):
+inline and managed policies, instance profiles, users, buckets; us-east-1, deterministic), then one call
+to each service either tool reads, so that moto has built its backends before either tool is timed. Then,
+on one Neo4j (bench/server.py):
 
 1. `cloudmap load aws --region us-east-1` runs as a subprocess; wall time, then node and relationship
    counts;
@@ -145,6 +146,26 @@ def build_account(instances: int) -> dict[str, int]:
 UNIMPLEMENTED: set[str] = set()  # moto actions a tool called that moto answered with a 500
 
 
+# One cheap call per service either tool reads: moto builds a service's backend (every region) on its
+# first call, which takes seconds in this process; made before timing, neither tool pays for it.
+WARM_CALLS = (("sts", "get_caller_identity"), ("organizations", "describe_organization"), ("ssm", "describe_parameters"),
+              ("elasticbeanstalk", "describe_environments"), ("kms", "list_keys"), ("lambda", "list_functions"),
+              ("eks", "list_clusters"), ("ecr", "describe_repositories"), ("ecs", "list_clusters"),
+              ("elb", "describe_load_balancers"), ("elbv2", "describe_load_balancers"), ("rds", "describe_db_instances"),
+              ("dynamodb", "list_tables"), ("secretsmanager", "list_secrets"), ("cloudformation", "list_stacks"),
+              ("codebuild", "list_projects"), ("glue", "get_jobs"), ("sagemaker", "list_notebook_instances"),
+              ("inspector2", "list_findings"), ("macie2", "get_macie_session"), ("iam", "list_roles"),
+              ("ec2", "describe_instances"), ("s3", "list_buckets"))
+
+
+def warm_moto() -> None:
+    for service, call in WARM_CALLS:
+        try:
+            getattr(boto3.client(service, region_name=REGION), call)()
+        except Exception:  # noqa: BLE001 - a service moto refuses is warmed as far as it goes
+            pass
+
+
 def watch_moto() -> None:
     """Record every action moto lacks, so a tool's failure names the AWS call behind it."""
     original = BaseResponse.call_action
@@ -254,6 +275,7 @@ def run(sizes: list[int], timeout: int = TIMEOUT_S, stub: bool = True, latencies
                 urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"),
                                        timeout=30).close()
                 made = build_account(instances)
+                warm_moto()
                 print(json.dumps({"estate": made}), flush=True)
                 for latency in latencies:
                     with FaultProxy(endpoint, latency=latency / 1000) as proxy:
