@@ -30,11 +30,14 @@ CALL (e, targets) {
         ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(i:Identity)
   // ... then the targets its identity chain (at most four assume / escalate moves) can reach: the
   // distinct identities first (a breadth-first expansion), then one shortest tail per target
+  // An identity that is admin of its account is CM-PATH-002's target: what it can read is implied there,
+  // so data is reached only through identities short of admin (one finding for the account, not one per store).
   CALL (i, targets) {
     CALL (i) { MATCH (i)-[:CAN_ASSUME|CAN_ESCALATE_TO*0..4]->(j:Identity) RETURN DISTINCT j }
-    MATCH (j)-[:CAN_ACCESS]->(t) WHERE t IN targets
+    MATCH (j)-[:CAN_ACCESS]->(t) WHERE t IN targets AND NOT EXISTS { (j)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
     WITH DISTINCT t
-    MATCH tail = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}()-[last:CAN_ACCESS]->(t)
+    MATCH tail = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}
+          (k:Identity WHERE NOT EXISTS { (k)-[:CAN_ACCESS {level: 'admin'}]->(:Account) })-[last:CAN_ACCESS]->(t)
     RETURN t, tail, last
   }
   RETURN [head, tail] AS chain, length(head) + length(tail) AS hops, last, t

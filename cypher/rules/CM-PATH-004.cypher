@@ -22,12 +22,14 @@ WHERE (p:User AND (p.has_console_password = true
 // become (a breadth-first expansion), then one shortest chain to each, as CM-PATH-003 does.
 CALL (p) { MATCH (p)-[:CAN_ASSUME|CAN_ESCALATE_TO*1..6]->(j:Identity) RETURN DISTINCT j }
 MATCH (j)-[:CAN_ACCESS]->(t:Asset)
-WHERE NOT t:Account
+// an account admin on the way is CM-PATH-003's finding (what it can read is implied there)
+WHERE NOT t:Account AND NOT EXISTS { (j)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
   AND (t:Secret OR t:Key OR t.criticality IN ['critical', 'high']
        OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
   AND NOT EXISTS { (p)-[:CAN_ACCESS]->(t) }
 WITH p, t, count(DISTINCT j) AS through
-MATCH path = SHORTEST 1 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){1,6}(:Identity)-[last:CAN_ACCESS]->(t)
+MATCH path = SHORTEST 1 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){1,6}
+      (k:Identity WHERE NOT EXISTS { (k)-[:CAN_ACCESS {level: 'admin'}]->(:Account) })-[last:CAN_ACCESS]->(t)
 WITH p, t, path, last, through WHERE length(path) <= $max_hops
 WITH path, p, last, t, through,
      [(t)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity
