@@ -17,7 +17,23 @@ from cloudmap.rules.loader import COLUMNS, Rule, RuleProblem
 RULE_TIMEOUT_S = 120.0
 _POSITION = re.compile(r"line (\d+), column (\d+)")
 _KEEP_PROPS = ("id", "name", "provider", "account_id", "region")
-_BOOKKEEPING = {"first_seen", "last_seen", "sync_id", "scope", "derived"}
+_BOOKKEEPING = ("first_seen", "last_seen", "sync_id", "scope", "derived")
+
+# A rule's rows are projected on the server onto what a finding keeps: a node's few identifying
+# properties and a relationship's evidence, without the bookkeeping timestamps (decoding those took
+# more time than the search itself on rules that return thousands of paths).
+_VIEW = """CALL () {{
+{query}
+}}
+WITH *, CASE WHEN path IS NULL THEN [] WHEN path IS :: LIST<ANY> THEN path ELSE [path] END AS _parts
+RETURN [_p IN _parts | {{
+    nodes: [_n IN nodes(_p) | {node}],
+    rels: [_r IN relationships(_p) | {{type: type(_r), derived: coalesce(_r.derived, false),
+           start: elementId(startNode(_r)), end: elementId(endNode(_r)),
+           props: [_k IN keys(_r) WHERE NOT _k IN {skip} | [_k, _r[_k]]]}}]}}] AS path,
+  CASE WHEN entry IS NULL THEN null ELSE {entry} END AS entry,
+  CASE WHEN target IS NULL THEN null ELSE {target} END AS target, evidence{others}"""
+_columns: dict[str, tuple[str, ...]] = {}   # query -> the columns it returns (from its EXPLAIN)
 
 
 @dataclass
@@ -73,6 +89,7 @@ def check_rule(graph: Graph, rule: Rule) -> RuleProblem | None:
             result = session.run("EXPLAIN " + rule.query, rule.params)
             keys = result.keys()
             summary = result.consume()
+            _columns[rule.query] = tuple(keys)
     except Neo4jError as exc:
         return _problem(rule, exc)
     if summary.query_type != "r":
@@ -89,16 +106,25 @@ def check_rule(graph: Graph, rule: Rule) -> RuleProblem | None:
     return check_evidence_keys(rule)
 
 
-def node_view(node: neo4j.graph.Node) -> dict:
-    view = {k: node.get(k) for k in _KEEP_PROPS if node.get(k) is not None}
-    view.setdefault("id", node.element_id)
+def _view(props: dict, labels, element_id: str) -> dict:
+    view = {k: props.get(k) for k in _KEEP_PROPS if props.get(k) is not None}
+    view.setdefault("id", element_id)
     view.setdefault("name", view["id"])
-    view["labels"] = sorted(node.labels)
-    view["element_id"] = node.element_id
+    view["labels"] = sorted(labels)
+    view["element_id"] = element_id
     return view
 
 
+def node_view(node: neo4j.graph.Node | dict) -> dict:
+    """The finding's view of a node, from a driver node or a node projected by :data:`_VIEW`."""
+    if isinstance(node, dict):
+        return _view(node["props"], node["labels"], node["element_id"])
+    return _view(node, node.labels, node.element_id)
+
+
 def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float)):
+        return value
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -110,35 +136,30 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def rel_view(rel: neo4j.graph.Relationship, ids: dict[str, str]) -> dict:
-    evidence = {k: _jsonable(v) for k, v in rel.items() if k not in _BOOKKEEPING}
-    return {"type": rel.type, "start": ids.get(rel.start_node.element_id, rel.start_node.element_id),
-            "end": ids.get(rel.end_node.element_id, rel.end_node.element_id),
-            "derived": bool(rel.get("derived")), "evidence": evidence}
+def rel_view(rel: dict, ids: dict[str, str]) -> dict:
+    return {"type": rel["type"], "start": ids.get(rel["start"], rel["start"]), "end": ids.get(rel["end"], rel["end"]),
+            "derived": bool(rel["derived"]), "evidence": {k: _jsonable(v) for k, v in rel["props"]}}
 
 
-def _segments(path) -> tuple[list, list]:
-    """Nodes and relationships of a path, or of a list of paths that join end to start (a rule that
-    searches the shortest chains from each entry returns [the entry's exposure, the chain])."""
-    if path is None:
-        return [], []
-    if not isinstance(path, list):
-        return list(path.nodes), list(path.relationships)
+def _segments(parts: list[dict]) -> tuple[list, list]:
+    """Nodes and relationships of the projected path parts, joined end to start (a rule that searches
+    the shortest chains from each entry returns [the entry's exposure, the chain])."""
     nodes, rels = [], []
-    for part in path:
-        part_nodes = list(part.nodes)
-        if nodes and part_nodes and nodes[-1].element_id == part_nodes[0].element_id:
+    for part in parts:
+        part_nodes = part["nodes"]
+        if nodes and part_nodes and nodes[-1]["element_id"] == part_nodes[0]["element_id"]:
             part_nodes = part_nodes[1:]
         nodes += part_nodes
-        rels += list(part.relationships)
+        rels += part["rels"]
     return nodes, rels
 
 
 def to_match(rule: Rule, record: neo4j.Record) -> Match | None:
-    path, entry, target = record.get("path"), record.get("entry"), record.get("target")
+    """A row of :data:`_VIEW` (the rule's row projected on the server) as a match."""
+    entry, target = record.get("entry"), record.get("target")
     if entry is None or target is None:
         return None
-    path_nodes, path_rels = _segments(path)
+    path_nodes, path_rels = _segments(record.get("path") or [])
     nodes = [node_view(n) for n in path_nodes]
     ids = {n["element_id"]: n["id"] for n in nodes}
     rels = [rel_view(r, ids) for r in path_rels]
@@ -157,14 +178,30 @@ def to_match(rule: Rule, record: neo4j.Record) -> Match | None:
     return Match(rule, nodes, rels, entry_v, target_v, evidence, max(0, int(others or 0)))
 
 
+def projected(graph: Graph, rule: Rule) -> str:
+    """The rule's query wrapped in :data:`_VIEW`."""
+    if rule.query not in _columns:
+        with graph.session(default_access_mode=neo4j.READ_ACCESS, notifications_min_severity="OFF") as session:
+            result = session.run("EXPLAIN " + rule.query, rule.params)
+            _columns[rule.query] = tuple(result.keys())
+            result.consume()
+    def node(v: str) -> str:
+        props = ", ".join(f".{k}" for k in _KEEP_PROPS)
+        return f"{{props: {v}{{{props}}}, labels: labels({v}), element_id: elementId({v})}}"
+    return _VIEW.format(query=rule.query, node=node("_n"), entry=node("entry"), target=node("target"),
+                        skip=repr(list(_BOOKKEEPING)),
+                        others=", other_paths" if "other_paths" in _columns[rule.query] else "")
+
+
 def run_rule(graph: Graph, rule: Rule, params: dict | None = None) -> list[Match]:
     """All matches of one rule (its default params, overridden by ``params``). Raises
     :class:`EvidenceProblem` when a match's evidence has the wrong shape."""
     values = {**rule.params, **(params or {})}
+    query = projected(graph, rule)
 
     @neo4j.unit_of_work(timeout=RULE_TIMEOUT_S)
     def work(tx):
-        return [m for m in (to_match(rule, rec) for rec in tx.run(rule.query, values)) if m is not None]
+        return [m for m in (to_match(rule, rec) for rec in tx.run(query, values)) if m is not None]
 
     with graph.session(notifications_min_severity="OFF") as session:
         return session.execute_read(work)
