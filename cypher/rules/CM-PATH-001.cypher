@@ -18,35 +18,54 @@ MATCH (t:Asset) WHERE NOT t:Account
   AND (t:Secret OR t:Key OR t.criticality IN ['critical', 'high']
        OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
 WITH collect(t) AS targets
+// An identity that is admin of its account is CM-PATH-002's target: what it can read is implied there, so
+// chains reach data only through identities short of admin (one finding for the account, not one per store).
+WITH targets, COLLECT { MATCH (:Account)<-[g:CAN_ACCESS]-(a:Identity) WHERE g.level = 'admin' RETURN DISTINCT a } AS admins
 // The search is split where the chain lands on an identity: the lateral head from each entry, then the
 // identity tail from each identity it lands on. Each half is a shortest-path search with few partitions,
 // where one search over the whole chain kept state for every mix of moves from every entry to every target.
 MATCH (net:Internet)-[reach:CAN_REACH]->(e:Asset)
 WHERE NOT e:DataStore
-WITH net, e, collect(reach) AS reaches, targets
-CALL (e, targets) {
-  // lateral reach (at most two hops, never through another exposed asset) onto an identity ...
+WITH net, e, collect(reach) AS reaches, targets, admins
+CALL (e, targets, admins) {
+  // one lateral search (at most two hops, never through another exposed asset) onto an identity the entry
+  // can act as, or onto a database or a store a credential in configuration opens ...
   MATCH head = SHORTEST 1 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
-        ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(i:Identity)
-  // ... then the targets its identity chain (at most four assume / escalate moves) can reach: the
-  // distinct identities first (a breadth-first expansion), then one shortest tail per target
-  // An identity that is admin of its account is CM-PATH-002's target: what it can read is implied there,
-  // so data is reached only through identities short of admin (one finding for the account, not one per store).
-  CALL (i, targets) {
-    CALL (i) { MATCH (i)-[:CAN_ASSUME|CAN_ESCALATE_TO*0..4]->(j:Identity) RETURN DISTINCT j }
-    MATCH (j)-[:CAN_ACCESS]->(t) WHERE t IN targets AND NOT EXISTS { (j)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
-    WITH DISTINCT t
-    MATCH tail = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}
-          (k:Identity WHERE NOT EXISTS { (k)-[:CAN_ACCESS {level: 'admin'}]->(:Account) })-[last:CAN_ACCESS]->(t)
-    RETURN t, tail, last
+        ()-[step:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL|CAN_CONNECT_TO]->(x WHERE x:Identity OR x IN targets)
+  WHERE (x:Identity AND type(step) <> 'CAN_CONNECT_TO') OR (x:DataStore AND (type(step) <> 'CAN_CONNECT_TO' OR x:Database))
+  CALL (head, x, step, targets, admins) {
+    WITH head, x AS t, step AS last WHERE t:DataStore
+    RETURN [head] AS chain, length(head) AS hops, last, t
+    UNION ALL
+    // ... then the targets the identity's chain (at most four assume / escalate moves) reads
+    WITH head, x AS i, targets, admins WHERE i:Identity AND NOT i IN admins
+    CALL (i, targets, admins) {
+      // its own access is the shortest tail ...
+      MATCH tail = (i)-[last:CAN_ACCESS]->(t) WHERE t IN targets
+      WITH t, collect({tail: tail, last: last})[0] AS own
+      RETURN t, [own.tail] AS tail, own.last AS last
+      UNION ALL
+      // ... the identities it can become (a breadth-first expansion) read the rest: one shortest chain to each
+      // such identity (both ends bound: a search over a whole partition of targets costs far more), and each
+      // target takes the shortest chain that reads it
+      WITH i, targets, admins, COLLECT { MATCH (i)-[:CAN_ACCESS]->(o) RETURN o } AS owned
+      CALL (i, admins) {
+        MATCH via = (i)-[:CAN_ASSUME|CAN_ESCALATE_TO*1..4]->(j:Identity) WHERE all(x IN nodes(via) WHERE NOT x IN admins)
+        RETURN DISTINCT j
+      }
+      MATCH (j)-[last:CAN_ACCESS]->(t) WHERE t IN targets AND j <> i AND NOT t IN owned
+      WITH i, j, collect({t: t, last: last}) AS reads
+      MATCH chain = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(x:Identity WHERE NOT x IN admins)){1,4}(j)
+      UNWIND reads AS read
+      WITH read.t AS t, j, chain, read.last AS read ORDER BY length(chain)
+      WITH t, collect({chain: chain, j: j, read: read})[0] AS best
+      WITH t, best.chain AS chain, best.j AS j, best.read AS read
+      MATCH access = (j)-[last]->(t) WHERE last = read
+      RETURN t, [chain, access] AS tail, last
+    }
+    RETURN [head] + tail AS chain, reduce(n = length(head), p IN tail | n + length(p)) AS hops, last, t
   }
-  RETURN [head, tail] AS chain, length(head) + length(tail) AS hops, last, t
-  UNION ALL
-  // lateral reach to a database, or a credential in configuration that opens a store
-  MATCH head = SHORTEST 1 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
-        ()-[last:CAN_CONNECT_TO|EXPOSES_CREDENTIAL]->(t:DataStore WHERE t IN targets)
-  WHERE type(last) <> 'CAN_CONNECT_TO' OR t:Database
-  RETURN [head] AS chain, length(head) AS hops, last, t
+  RETURN chain, hops, last, t
 }
 WITH net, e, reaches, chain, hops, last, t
 WHERE hops < $max_hops AND t <> e

@@ -14,24 +14,36 @@
 // remediation: Break the path at its cheapest hop - the exposure of the entry, the escalation permission or
 //   trust in between, or the admin rights at its end (least privilege, a permission boundary).
 // references: ['https://learn.microsoft.com/en-us/azure/defender-for-cloud/how-to-manage-attack-path']
+WITH COLLECT { MATCH (:Account)<-[g:CAN_ACCESS]-(a:Identity) WHERE g.level = 'admin' RETURN DISTINCT a } AS admins
 MATCH (net:Internet)-[reach:CAN_REACH]->(e:Asset)
 WHERE NOT e:DataStore
-WITH net, e, collect(reach) AS reaches
+WITH net, e, collect(reach) AS reaches, admins
 // Split where the chain lands on an identity, as CM-PATH-001 does: the lateral head from the entry, then
-// the accounts the identity's chain can administer (the distinct identities first), one tail each.
-CALL (e) {
+// the accounts the identity's chain can administer: the distinct identities first, one shortest chain
+// to each that administers an account (both ends bound), and each account takes the shortest.
+CALL (e, admins) {
   MATCH head = SHORTEST 1 (e)(()-[:CAN_CONNECT_TO]->(n WHERE NOT EXISTS { (:Internet)-[:CAN_REACH]->(n) })){0,2}
         ()-[:CAN_AUTHENTICATE_AS|EXPOSES_CREDENTIAL]->(i:Identity)
-  CALL (i) {
+  CALL (i, admins) {
     CALL (i) { MATCH (i)-[:CAN_ASSUME|CAN_ESCALATE_TO*0..4]->(j:Identity) RETURN DISTINCT j }
-    MATCH (j)-[last:CAN_ACCESS|CAN_ESCALATE_TO]->(t:Account)
-    WHERE type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin'
-    WITH DISTINCT t
-    MATCH tail = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}
-          (:Identity)-[last:CAN_ACCESS|CAN_ESCALATE_TO WHERE type(last) = 'CAN_ESCALATE_TO' OR last.level = 'admin']->(t)
-    RETURN t, tail
+    CALL (j, admins) {
+      MATCH (j)-[grant:CAN_ESCALATE_TO]->(t:Account)
+      RETURN t, grant
+      UNION ALL
+      WITH j, admins WHERE j IN admins     // only admins hold such a grant: no one else's access is expanded
+      MATCH (j)-[grant:CAN_ACCESS]->(t:Account) WHERE grant.level = 'admin'
+      RETURN t, grant
+    }
+    WITH i, j, collect({t: t, grant: grant}) AS grants
+    MATCH chain = SHORTEST 1 (i)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(:Identity)){0,4}(j)
+    UNWIND grants AS granted
+    WITH granted.t AS t, j, chain, granted.grant AS grant ORDER BY length(chain)
+    WITH t, collect({chain: chain, j: j, grant: grant})[0] AS best
+    WITH t, best.chain AS chain, best.j AS j, best.grant AS grant
+    MATCH access = (j)-[last]->(t) WHERE last = grant
+    RETURN t, [chain, access] AS tail
   }
-  RETURN [head, tail] AS chain, length(head) + length(tail) AS hops, t
+  RETURN [head] + tail AS chain, reduce(n = length(head), p IN tail | n + length(p)) AS hops, t
 }
 WITH net, e, reaches, chain, hops, t
 WHERE hops < $max_hops

@@ -13,28 +13,38 @@
 // remediation: Remove the trust or escalation permission behind the first hop, or scope the last role's data
 //   access; rotate or remove the entry's credentials if they are not needed.
 // references: ['https://github.com/nccgroup/PMapper']
+WITH COLLECT { MATCH (:Account)<-[g:CAN_ACCESS]-(a:Identity) WHERE g.level = 'admin' RETURN DISTINCT a } AS admins
+// An account admin (the entry or one on the way) is CM-PATH-003's finding, what it can read is implied
+// there: chains reach data only through identities short of admin.
 MATCH (p:Identity)
-WHERE (p:User AND (p.has_console_password = true
-                   OR EXISTS { (p)-[:HAS_KEY]->(k) WHERE coalesce(k.status, 'Active') = 'Active' }))
+WHERE NOT p IN admins AND ((p:User AND (p.has_console_password = true
+                    OR EXISTS { (p)-[:HAS_KEY]->(k) WHERE coalesce(k.status, 'Active') = 'Active' }))
    OR (p:ServicePrincipal AND (coalesce(p.valid_credentials, 0) > 0
-                               OR EXISTS { (p)-[:HAS_KEY]->(k:Key) WHERE k.key_type = 'USER_MANAGED' }))
-// The targets the principal reaches through at least one move, from the distinct identities it can
-// become (a breadth-first expansion), then one shortest chain to each, as CM-PATH-003 does.
-CALL (p) { MATCH (p)-[:CAN_ASSUME|CAN_ESCALATE_TO*1..6]->(j:Identity) RETURN DISTINCT j }
-MATCH (j)-[:CAN_ACCESS]->(t:Asset)
-// an account admin on the way is CM-PATH-003's finding (what it can read is implied there)
-WHERE NOT t:Account AND NOT EXISTS { (j)-[:CAN_ACCESS {level: 'admin'}]->(:Account) }
+                               OR EXISTS { (p)-[:HAS_KEY]->(k:Key) WHERE k.key_type = 'USER_MANAGED' })))
+// The targets the principal reaches through at least one move: the distinct identities it can become
+// (a breadth-first expansion), one shortest chain to each of those that reads a target (both ends bound),
+// and each target takes the shortest chain that reads it.
+CALL (p, admins) {
+  MATCH via = (p)-[:CAN_ASSUME|CAN_ESCALATE_TO*1..6]->(j:Identity) WHERE all(x IN nodes(via) WHERE NOT x IN admins)
+  RETURN DISTINCT j
+}
+MATCH (j)-[read:CAN_ACCESS]->(t:Asset)
+WHERE j <> p AND NOT t:Account
   AND (t:Secret OR t:Key OR t.criticality IN ['critical', 'high']
        OR EXISTS { (t)-[:CONTAINS*0..2]->()-[:STORES]->(:SensitiveInfoType) })
   AND NOT EXISTS { (p)-[:CAN_ACCESS]->(t) }
-WITH p, t, count(DISTINCT j) AS through
-MATCH path = SHORTEST 1 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->()){1,6}
-      (k:Identity WHERE NOT EXISTS { (k)-[:CAN_ACCESS {level: 'admin'}]->(:Account) })-[last:CAN_ACCESS]->(t)
-WITH p, t, path, last, through WHERE length(path) <= $max_hops
-WITH path, p, last, t, through,
+WITH p, admins, j, collect({t: t, read: read}) AS reads
+MATCH chain = SHORTEST 1 (p)(()-[:CAN_ASSUME|CAN_ESCALATE_TO]->(x WHERE NOT x IN admins)){1,6}(j)
+WHERE length(chain) < $max_hops
+UNWIND reads AS read
+WITH p, read.t AS t, j, chain, read.read AS read ORDER BY length(chain)
+WITH p, t, collect({chain: chain, j: j, read: read})[0] AS best, count(DISTINCT j) AS through
+WITH p, t, best.chain AS chain, best.j AS j, best.read AS read, through
+MATCH access = (j)-[last]->(t) WHERE last = read
+WITH chain, access, p, last, t, through,
      [(t)-[:CONTAINS*0..2]->()-[:STORES]->(s:SensitiveInfoType) | coalesce(s.category, 'other')] AS sensitivity
-RETURN path, p AS entry, t AS target, through - 1 AS other_paths,
+RETURN [chain, access] AS path, p AS entry, t AS target, through - 1 AS other_paths,
   {exposure: 'identity', privilege: last.level, sensitivity: sensitivity, critical: t.criticality IN ['critical', 'high'],
    target_class: CASE WHEN t.criticality IN ['critical', 'high'] THEN 'crown-jewel'
                       WHEN size(sensitivity) > 0 THEN 'data' ELSE 'secret' END, chain: true,
-   method: [r IN relationships(path) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method][0]} AS evidence
+   method: [r IN relationships(chain) WHERE type(r) = 'CAN_ESCALATE_TO' | r.method][0]} AS evidence
