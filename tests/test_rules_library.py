@@ -35,12 +35,13 @@ def test_rule_fires_and_near_miss_is_silent(graph, rule_id):
     assert check_rule(graph, rule) is None
     graph.write(fx["fire"])
     normalize(graph)   # as the link pass after a load
-    matches = run_rule(graph, rule)
+    matches = run_rule(graph, rule, fx.get("params"))   # a rule that needs its parameters set names them
     assert {(m.entry["id"], m.target["id"]) for m in matches} == {(fx["expect"]["entry"], fx["expect"]["target"])}
     for m in matches:
-        assert m.evidence.exposure in ("public", "internet", "lateral", "identity", "external", "internal", "none")
+        assert m.evidence.exposure in ("public", "internet", "lateral", "identity", "external", "compromised",
+                                       "internal", "none")
         assert m.nodes[0]["id"] in ("internet", fx["expect"]["entry"]) or "AccessKey" in m.nodes[0]["labels"]
     graph.write("MATCH (n) WHERE NOT n:SchemaVersion DETACH DELETE n")
     graph.write(fx["miss"])
     normalize(graph)
-    assert run_rule(graph, rule) == []
+    assert run_rule(graph, rule, fx.get("params")) == []

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-Exposure = Literal["public", "internet", "lateral", "identity", "external", "internal", "none"]
+Exposure = Literal["public", "internet", "lateral", "identity", "external", "compromised", "internal", "none"]
 Privilege = Literal["admin", "write", "read", "none"]
 Target = Literal["data", "admin", "secret", "crown-jewel"]
 

@@ -77,6 +77,8 @@ def rubric(e: Evidence) -> tuple[str, str] | None:
         return ("high" if severe else "medium"), "a principal with usable credentials reaches the target"
     if e.exposure == "external":
         return ("high" if severe else "medium"), "a principal outside the loaded accounts reaches the target"
+    if e.exposure == "compromised":
+        return ("high" if severe else "medium"), "an asset assumed compromised reaches the target"
     return "low", "reached only from inside the estate (compromise assumed)"
 
 
@@ -93,6 +95,7 @@ def score(evidence: Evidence | dict, severity: str, hops: int, weights: dict | N
     factors.append(_factor("exposure", exposure, w["exposure"].get(exposure, 0.0),
                            {"public": "anyone on the internet can access it anonymously",
                             "internet": "the entry point is reachable from the internet",
+                            "compromised": "the entry is assumed to be in the attacker's hands",
                             "lateral": "reachable by lateral movement from an internet-exposed workload",
                             "identity": "a principal whose credentials work from anywhere",
                             "external": "a principal outside the loaded accounts that a policy admits",

@@ -9,20 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from cloudmap.rules import load_rules
+from cloudmap.rules.runner import run_rule
 from tests.attack_paths.scenario import (
     allow,
     assert_decoy,
     assert_finding,
+    assert_no_finding,
     aws_estate,
     chain,
     chain_types,
     doc,
+    findings,
     lambda_zip,
     reached,
     service_trust,
     tags,
     trust,
 )
+from tests.helpers import cli_json, run_cli
 
 REGION = "eu-west-1"
 AMI = "ami-03cf127a"
@@ -58,16 +63,22 @@ def build(session) -> dict:
         peers[name] = (peer_vpc, pcx["VpcPeeringConnectionId"])
     ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=peers["b"][1])
     ec2.reject_vpc_peering_connection(VpcPeeringConnectionId=peers["c"][1])   # decoy: the peering never came up
+    def isolated_vpc(name, octet):
+        """A VPC with one public subnet behind its own internet gateway, no peering."""
+        vpc_id = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+        subnet[f"public-{name}"] = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.{octet}.1.0/24",
+                                                     AvailabilityZone="eu-west-1a")["Subnet"]["SubnetId"]
+        gw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=gw, VpcId=vpc_id)
+        table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gw)
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet[f"public-{name}"])
+        return vpc_id
+
     # VPC D holds the decoys that must not reach their twin's instance sideways (0.0.0.0/0 admits every
-    # neighbour too): its own internet gateway, no peering.
-    vpc_d = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
-    subnet["public-d"] = ec2.create_subnet(VpcId=vpc_d, CidrBlock="10.3.1.0/24",
-                                           AvailabilityZone="eu-west-1a")["Subnet"]["SubnetId"]
-    igw_d = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw_d, VpcId=vpc_d)
-    rt_d = ec2.create_route_table(VpcId=vpc_d)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=rt_d, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_d)
-    ec2.associate_route_table(RouteTableId=rt_d, SubnetId=subnet["public-d"])
+    # neighbour too); VPC E holds the admin instance alone: no neighbour may reach it and inherit its role.
+    vpc_d = isolated_vpc("d", 3)
+    vpc_e = isolated_vpc("e", 4)
 
     def sg(name, vpc_id=vpc, *rules):
         gid = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc_id)["GroupId"]
@@ -85,6 +96,7 @@ def build(session) -> dict:
 
     web_open = sg("web-open", vpc, tcp(443, "0.0.0.0/0"))
     web_open_d = sg("web-open-d", vpc_d, tcp(443, "0.0.0.0/0"))
+    web_open_e = sg("web-open-e", vpc_e, tcp(443, "0.0.0.0/0"))
     ssh_open = sg("ssh-open", vpc, tcp(22, "0.0.0.0/0"))
     ssh_open_b = sg("ssh-open-b", vpc, tcp(22, "0.0.0.0/0"))
     batch = sg("batch", vpc)
@@ -135,6 +147,10 @@ def build(session) -> dict:
     role("jewel-b-role", reads(bucket("ledger-archive-b")))
     for name, criticality in (("ledger-archive", "critical"), ("ledger-archive-b", "low")):   # decoy: not a jewel
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(criticality=criticality)})
+    # an admin role reads everything: its chain ends at the account (one finding), not at each store; the
+    # twin's role reads the one bucket
+    role("admin-web-role", doc(allow("*")))
+    role("admin-web-b-role", reads(bucket("cards-admin", "pci")))
     role("bp-role")
     role("bp-b-role")
     bucket("pii-bp", "pii")
@@ -173,6 +189,8 @@ def build(session) -> dict:
     instance("web-nocve", "public-d", [web_open_d], "cve-role", imds_v1=False)         # decoy: no vulnerability
     instance("web-jewel", "public-a", [web_open], "jewel-role")
     instance("web-jewel-b", "public-d", [web_open_d], "jewel-b-role")
+    instance("web-admin", "public-e", [web_open_e], "admin-web-role")
+    instance("web-admin-b", "public-d", [web_open_d], "admin-web-b-role")
     instance("web-bp", "public-a", [web_open], "bp-role")
     instance("web-bp-b", "public-d", [web_open_d], "bp-b-role")                        # decoy: not named by the bucket
 
@@ -306,6 +324,43 @@ def test_crown_jewel_bucket_without_classification(estate):
     jewels = graph.read("MATCH (b:Bucket) WHERE b.id IN $ids RETURN b.id AS id, b.critical AS c",
                         ids=[ids["ledger-archive"], ids["ledger-archive-b"]])
     assert {r["id"]: r["c"] for r in jewels} == {ids["ledger-archive"]: True, ids["ledger-archive-b"]: None}
+
+
+def test_an_admin_chain_ends_at_the_account(estate):
+    """An exposed instance whose role is admin of its account: one finding for the account, none for each
+    store the role can read; the twin whose role reads one pci bucket gets that bucket, not the account."""
+    graph, ids = estate
+    admin = assert_finding(graph, ids["web-admin"], ids["account"], "high", 3)
+    assert admin["rule_id"] == "CM-PATH-002", admin
+    for store in ("cards-admin", "cards-imds", "pii-chain", "ledger-archive", "prod/payments"):
+        assert chain(graph, ids["web-admin"], ids[store], internet=True) == 3     # the engine derives the read
+        generic = [r["f"]["rule_id"] for r in findings(graph, ids["web-admin"], ids[store])
+                   if r["f"]["rule_id"].startswith("CM-PATH-")]
+        assert generic == [], (store, generic)     # a template with its own title may still name the store
+    assert_finding(graph, ids["web-admin-b"], ids["cards-admin"], "high", 3)
+    assert_no_finding(graph, ids["web-admin-b"], ids["account"])
+
+
+def test_an_asset_assumed_compromised_shows_its_blast_radius(estate, cli_env):
+    """CM-PATH-006 from `cloudmap rules run`: an internal workload, a role and the admin instance named as
+    compromised; the twin role may call AssumeRole too, but no trust policy admits it."""
+    graph, ids = estate
+    rule = {r.id: r for r in load_rules()[0]}["CM-PATH-006"]
+    assert run_rule(graph, rule) == []       # nothing named: `cloudmap analyze` reports nothing for it
+    named = ",".join(ids[n] for n in ("analytics", "front-role", "front-b-role", "web-admin"))
+    rows = cli_json(cli_env, "rules", "run", "CM-PATH-006", "--param", f"compromised={named}", "--format", "json")
+    got = {(r["entry"], r["target"]): (r["level"], r["hops"]) for r in rows}
+    assert got[(ids["analytics"], ids["pii-analytics"])] == ("medium", 2)
+    assert got[(ids["front-role"], ids["pii-chain"])] == ("medium", 2)
+    assert got[(ids["web-admin"], ids["account"])] == ("high", 2)
+    assert {t for e, t in got if e == ids["web-admin"]} == {ids["account"]}     # the admin's chain ends there
+    assert not [t for e, t in got if e == ids["front-b-role"]]
+    assert all(r["evidence"]["exposure"] == "compromised" for r in rows)
+
+
+def test_rules_run_names_a_parameter_the_rule_does_not_have(cli_env):
+    out = run_cli(cli_env, "rules", "run", "CM-PATH-006", "--param", "targets=x")
+    assert out.returncode == 2 and "CM-PATH-006 has no such parameter (it has: compromised, max_hops)" in out.stderr
 
 
 # -- the analysis reports each chain once, at its level; its decoy gets none or a lower one -----------
