@@ -13,6 +13,11 @@ With ``--compare-rules`` each size also evaluates (runs and scores, without writ
 rules alone and the whole rule set with the generic path rules, back to back on the same graph, and
 reports ``rules_new_over_old`` with the ``PROFILE`` (rows, db hits) of each generic rule.
 
+With ``--rules-only`` (and NEO4J_URI pointing at a graph a run left) the comparison runs on that graph
+as it is, ``--passes`` times, with no wipe, ingest or derive:
+
+    NEO4J_URI=bolt://127.0.0.1:7797 NEO4J_PASSWORD=... python -m bench.pipeline --rules-only --passes 3
+
 With ``--baseline-ref`` each size also times the identity derivation (authenticate-as, access,
 assume, escalation) of the engine as it was at that revision and of the current one, back to back on
 the same graph after the full derive, and reports ``identity_new_over_old``.
@@ -98,6 +103,20 @@ def rules_ratio(graph) -> dict:
             "profiles": {r.id: profile(graph, r) for r in rules if r.generic}}
 
 
+def rules_only(passes: int) -> list[dict]:
+    """The rules comparison on the graph at NEO4J_URI, as it is."""
+    out = []
+    with bench_server() as (cfg, server):
+        if server is not None:
+            raise SystemExit("--rules-only compares the rules on an existing graph: set NEO4J_URI (and NEO4J_PASSWORD)")
+        with connect(cfg) as graph:
+            for _ in range(passes):
+                rec = rules_ratio(graph)
+                print(json.dumps(rec), flush=True)
+                out.append(rec)
+    return out
+
+
 def run(sizes: list[int], batch: int, baseline_ref: str | None = None, compare_rules: bool = False) -> list[dict]:
     out = []
     with bench_server() as (cfg, server):
@@ -153,7 +172,13 @@ def main() -> None:
     ap.add_argument("--baseline-ref", help="also time the identity derivation of the engine at this git revision")
     ap.add_argument("--compare-rules", action="store_true",
                     help="also time the template rules alone against all rules with the generic path rules")
+    ap.add_argument("--rules-only", action="store_true",
+                    help="only the rules comparison, on the graph already at NEO4J_URI (no wipe, ingest or derive)")
+    ap.add_argument("--passes", type=int, default=1, help="--rules-only: how many times to run the comparison")
     args = ap.parse_args()
+    if args.rules_only:
+        rules_only(args.passes)
+        return
     run(args.assets, args.batch, args.baseline_ref, args.compare_rules)
 
 
