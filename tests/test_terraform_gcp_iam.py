@@ -216,7 +216,7 @@ def _bad(tf_type: str, values: dict) -> dict:
         {"bindings": [{"role": "roles/viewer", "members": "user:a@example.com"}]})}),
      r"\(google_storage_bucket_iam_policy.bad\): values.policy_data.bindings\[0\].members: must be an array"),
     (_bad("google_project_iam_member", {"project": "acme-prod", "member": "user:a@example.com"}),
-     r"\(google_project_iam_member.bad\): values.role: Field required"),
+     r"\(google_project_iam_member.bad\): values.role: missing"),
     (_bad("google_folder_iam_binding", {"role": "roles/viewer", "members": ["user:a@example.com"]}),
      r"\(google_folder_iam_binding.bad\): values.folder: missing"),
     (_bad("google_service_account_iam_member", {"service_account_id": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com",
@@ -238,3 +238,24 @@ def test_bad_iam_values_are_one_error_naming_file_and_field(graph, cli_env, tmp_
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 1 and len(lines) == 1 and lines[0].startswith(f"error: {bad}"), proc.stderr
     assert graph.read("MATCH (n) WHERE NOT n:Sync RETURN count(n) AS n") == before
+
+
+def test_plan_bindings_are_planned_and_unknown_values_wait_for_apply(graph, tmp_path):
+    assert load_exports(graph, [_cai_prod(tmp_path)]).status == "success"
+    created = [
+        E.tf_iam("google_storage_bucket_iam_member", "new_reader", "acme-prod-cards",
+                 [("roles/storage.objectViewer", ["user:new@example.com"], None)]),
+        # the member is the email of an account the plan creates: unknown until apply
+        {**E.tf_iam("google_project_iam_member", "new_sa", "acme-prod", [("roles/viewer", ["user:x"], None)]),
+         "values": {"project": "acme-prod", "role": "roles/viewer", "condition": []}},
+        {**E.tf_iam("google_project_iam_policy", "later", "acme-dev", []), "values": {"project": "acme-dev"}},
+    ]
+    doc = {"format_version": "1.2", "planned_values": {"root_module": {"resources": created}},
+           "resource_changes": [{"address": r["address"], "change": {"actions": ["create"]}} for r in created]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc))
+    summary = load_file(graph, path, "plan")
+    assert summary.status == "success" and summary.details["document"] == "plan"
+    assert not summary.warnings
+    assert graph.read("MATCH (r)-[:HAS_BINDING]->(b:GCPBinding) RETURN r.id AS r, b.members AS m, b.planned AS p") == [
+        {"r": E.bucket_node("acme-prod-cards"), "m": ["user:new@example.com"], "p": True}]

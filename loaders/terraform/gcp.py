@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from cloudmap.loaders.gcp.iam import BindingError, check_bindings, member_row, policy_rows, sa_id
+from cloudmap.loaders.gcp.iam import BindingError, binding_id, check_bindings, member_row, policy_rows, sa_id
 from cloudmap.loaders.gcp.transform import CRM, IAM, compute_name, firewall_props
 from cloudmap.loaders.inputfile import InputError
 from cloudmap.loaders.terraform.build import Build
@@ -142,8 +142,12 @@ class Gcp:
         return self.b.reference(kind, row) if kind is K.SERVICE_ACCOUNT else rows.node(kind, row, None, weak=True)
 
     def bindings(self, r: Resource, resource: str | None, bindings: list[dict]) -> None:
-        if resource:
-            policy_rows(self.b, resource, "", bindings, member_node=self.member)
+        if not resource:
+            return
+        new = [binding_id(resource, b) for b in bindings if not self.b.has(K.BINDING, binding_id(resource, b))]
+        policy_rows(self.b, resource, "", bindings, member_node=self.member)
+        for bid in new if r.planned else ():
+            self.b.update(K.BINDING, bid, planned=True)   # what a plan grants: not in the estate yet
 
 
 def _block(value) -> dict:
@@ -286,8 +290,14 @@ def _iam_bindings(r: Resource) -> list[dict]:
                     for b in check_bindings(policy.get("bindings") or [], "bindings")]
         except BindingError as exc:
             raise _error(r, f"policy_data.{exc.field}", exc.problem) from None
+    members_field = "member" if r.type.endswith("_iam_member") else "members"
+    for field in ("role", members_field):
+        if v.get(field) in (None, ""):
+            if r.planned:
+                return []   # known after apply
+            raise _error(r, field, "missing")
     cond = _condition(r)
-    members = [v["member"]] if r.type.endswith("_iam_member") else list(v.get("members") or [])
+    members = [v["member"]] if members_field == "member" else list(v["members"])
     return [{"role": v["role"], "members": members, **({"condition": cond} if cond else {})}]
 
 

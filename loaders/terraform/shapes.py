@@ -79,15 +79,15 @@ class GoogleSql(_Labelled):
     settings: Objects = None
 
 
-class GoogleIamMember(_Shape):   # google_*_iam_member
-    role: str
-    member: str
+class GoogleIamMember(_Shape):   # google_*_iam_member (a plan may not know role or member until apply)
+    role: str | None = None
+    member: str | None = None
     condition: Objects = None
 
 
 class GoogleIamBinding(_Shape):  # google_*_iam_binding
-    role: str
-    members: list[str]
+    role: str | None = None
+    members: Strs = None
     condition: Objects = None
 
 
