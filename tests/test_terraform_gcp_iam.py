@@ -249,6 +249,11 @@ def test_plan_bindings_are_planned_and_unknown_values_wait_for_apply(graph, tmp_
         {**E.tf_iam("google_project_iam_member", "new_sa", "acme-prod", [("roles/viewer", ["user:x"], None)]),
          "values": {"project": "acme-prod", "role": "roles/viewer", "condition": []}},
         {**E.tf_iam("google_project_iam_policy", "later", "acme-dev", []), "values": {"project": "acme-dev"}},
+        # a project the plan creates: its number is known after apply, so it is keyed by id
+        {"address": "google_project.new", "mode": "managed", "type": "google_project", "name": "new",
+         "provider_name": "registry.terraform.io/hashicorp/google", "values": {"project_id": "acme-new",
+                                                                             "name": "acme-new", "folder_id": "600"}},
+        E.tf_iam("google_project_iam_member", "new_owner", "acme-new", [("roles/owner", ["user:new@example.com"], None)]),
     ]
     doc = {"format_version": "1.2", "planned_values": {"root_module": {"resources": created}},
            "resource_changes": [{"address": r["address"], "change": {"actions": ["create"]}} for r in created]}
@@ -257,5 +262,11 @@ def test_plan_bindings_are_planned_and_unknown_values_wait_for_apply(graph, tmp_
     summary = load_file(graph, path, "plan")
     assert summary.status == "success" and summary.details["document"] == "plan"
     assert not summary.warnings
-    assert graph.read("MATCH (r)-[:HAS_BINDING]->(b:GCPBinding) RETURN r.id AS r, b.members AS m, b.planned AS p") == [
+    assert graph.read("MATCH (r)-[:HAS_BINDING]->(b:GCPBinding) RETURN r.id AS r, b.members AS m, b.planned AS p "
+                      "ORDER BY r") == [
+        {"r": f"{E.CRM}projects/acme-new", "m": ["user:new@example.com"], "p": True},
         {"r": E.bucket_node("acme-prod-cards"), "m": ["user:new@example.com"], "p": True}]
+    assert [p for p in _projects(graph) if p["pid"] == "acme-new"] == [
+        {"id": f"{E.CRM}projects/acme-new", "pid": "acme-new", "number": None}]
+    assert graph.read("MATCH (f:GCPFolder)-[:CONTAINS]->(:GCPProject {project_id: 'acme-new'}) RETURN f.name AS f") == [
+        {"f": "platform"}]   # the folder the Cloud Asset load wrote, not taken over

@@ -104,8 +104,8 @@ class Gcp:
             self.b.register(res, node, v.get("id"), v.get("self_link"), v.get("name"), v.get("email"),
                             v.get("unique_id") if res.type == "google_service_account" else None,
                             v.get("folder_id") if res.type == "google_folder" else None)
-            if res.type == "google_project" and v.get("project_id") and node:
-                self.projects[str(v["project_id"])] = node
+            if res.type == "google_project" and v.get("project_id") and v.get("number"):
+                self.projects[str(v["project_id"])] = node   # without a number (a plan) it stays keyed by id
         return res.type in MAPPERS
 
     def ref(self, r: Resource, attr: str, rtype: str) -> str | None:
