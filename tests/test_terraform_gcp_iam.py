@@ -58,7 +58,7 @@ def both(_session_graph, tmp_path_factory):
 
 def test_terraform_iam_is_the_graph_the_cloud_asset_loader_writes(both):
     _, (cai_iam, cai_moves), (tf_iam, tf_moves) = both
-    assert len(tf_iam) == 25 and tf_iam == cai_iam
+    assert len(tf_iam) == 26 and tf_iam == cai_iam
     assert len(tf_moves) > 20 and tf_moves == cai_moves
     by_id = {b["id"]: b for b in tf_iam}
     expired = by_id[f"{E.project_node('acme-prod')}#iam/roles/storage.objectAdmin?until-2020"]
@@ -66,6 +66,12 @@ def test_terraform_iam_is_the_graph_the_cloud_asset_loader_writes(both):
         ["gcp:user:old@example.com", ["Identity", "GCPPrincipal"]]]
     public = by_id[f"{E.bucket_node('acme-prod-assets')}#iam/roles/storage.objectViewer"]
     assert public["public"] is True and public["assigned"] == [[None, None]]   # allUsers is no node
+    listers = by_id[f"{E.bucket_node('acme-dev-logs')}#iam/roles/storage.legacyBucketReader"]
+    assert listers["public"] is True and listers["assigned"] == [
+        ["gcp:domain:example.com", ["Identity", "GCPPrincipal"]],
+        ["gcp:projectViewer:acme-dev", ["Identity", "GCPPrincipal"]]]
+    mallory = by_id[f"{E.sa_name('app')}#iam/roles/iam.serviceAccountAdmin"]   # the state named it by unique id
+    assert mallory["resource"] == E.sa_name("app")
     peek = by_id[f"{E.project_node('acme-prod')}#iam/{E.PEEK}"]
     assert (peek["custom"], peek["permissions"]) == (True, ["storage.objects.get"])
     assert peek["members"] == ["user:larry@example.com", "user:oscar@example.com"]  # two iam_member, one binding
@@ -94,6 +100,7 @@ def test_project_and_bucket_bindings_scenarios_and_near_misses(both):
     assert access[("auditor@example.com", "acme-prod-cards")]["actions"] == ["storage.objects.list"]
     assert ("contractor@example.com", "acme-prod-cards") not in access                # expired bucket binding
     assert ("devs@example.com", "acme-dev-logs") in access and ("devs@example.com", "acme-prod-cards") not in access
+    assert access[("internet", "acme-dev-logs")]["actions"] == ["storage.objects.list"]   # allAuthenticatedUsers
     # the custom roles: larry and oscar read through the project's, olga lists every bucket through the org's
     assert access[("larry@example.com", "acme-prod-cards")]["actions"] == ["storage.objects.get"]
     assert access[("olga@example.com", "acme-dev-logs")]["actions"] == ["storage.objects.list"]
