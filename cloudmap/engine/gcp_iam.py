@@ -52,6 +52,14 @@ SET_METADATA = "compute.instances.setMetadata"
 RESTART = "compute.instances.reset"
 
 
+# every permission the engine asks a role about: the predefined roles' shipped data keeps these only
+# (scripts/gcp_predefined_roles.py)
+PROBED_PERMISSIONS: frozenset[str] = frozenset({
+    *(p for probes in PROBES.values() for p in probes), *INVOKE.values(),
+    *(p for needs in ESCALATIONS.values() for p in needs), *SET_IAM_POLICY.values(), *SERVICE_AGENTS,
+    ROLE_UPDATE, SET_METADATA, RESTART})
+
+
 def grants(permissions: list[str] | tuple[str, ...], wanted: str) -> bool:
     return any(p == wanted or fnmatchcase(wanted, p) for p in permissions)
 

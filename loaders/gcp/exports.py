@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cloudmap.loaders.gcp.iam import BindingError, check_bindings
 from cloudmap.loaders.inputfile import InputError, read_text
 
 
@@ -58,14 +59,10 @@ def check_asset(obj, origin: str) -> Asset:
     if policy is not None and not isinstance(policy, dict):
         raise GCPInputError(f"{origin} ({name}): field 'iam_policy' must be an object")
     bindings = (policy or {}).get("bindings") or []
-    if not isinstance(bindings, list):
-        raise GCPInputError(f"{origin} ({name}): field 'iam_policy.bindings' must be an array")
-    for i, b in enumerate(bindings):
-        if not isinstance(b, dict) or not isinstance(b.get("role"), str):
-            raise GCPInputError(f"{origin} ({name}): field 'iam_policy.bindings[{i}].role' is missing or not a string")
-        if not isinstance(b.get("members"), list) or not all(isinstance(m, str) for m in b["members"]):
-            raise GCPInputError(f"{origin} ({name}): field 'iam_policy.bindings[{i}].members' must be an array "
-                                f"of strings")
+    try:
+        check_bindings(bindings, "iam_policy.bindings")
+    except BindingError as exc:
+        raise GCPInputError(f"{origin} ({name}): field '{exc.field}' {exc.problem}") from None
     ancestors = obj.get("ancestors") or []
     if not isinstance(ancestors, list) or not all(isinstance(a, str) for a in ancestors):
         raise GCPInputError(f"{origin} ({name}): field 'ancestors' must be an array of strings")

@@ -10,6 +10,7 @@ from cloudmap.loaders.gcp.exports import read_export
 from cloudmap.loaders.gcp.live import fetch
 from cloudmap.loaders.gcp.transform import CRM, Rows, build_rows
 from cloudmap.loaders.kit import LoadSummary
+from cloudmap.loaders.kit.link import link
 
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
@@ -43,6 +44,7 @@ def write_rows(graph: Graph, rows: Rows, source: str, batch_size: int = 2000, pr
                     sc.rels(kind, [{"source": s, "target": t, "props": p} for (s, t), p in pairs.items()])
         for name, reason in sorted(failed.items()):
             sync.scope_failed(name, reason)
+        link(sync)   # a project a Terraform state named by id meets this load's numbered node
     details = {"skipped_types": dict(rows.skipped_types.most_common())} if rows.skipped_types else {}
     return LoadSummary.of(sync, **details)
 

@@ -8,9 +8,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from cloudmap.loaders.gcp.acls import ACL_ROLES, bucket_bindings, dataset_bindings
+from cloudmap.loaders.gcp.acls import bucket_bindings, dataset_bindings
 from cloudmap.loaders.gcp.exports import Asset, GCPInputError
-from cloudmap.loaders.gcp.predefined_roles import ROLES
+from cloudmap.loaders.gcp.iam import policy_rows, sa_id
 from cloudmap.loaders.kit.tags import classify_tags, tags_list
 
 from cloudmap.graph.kinds import gcp as K
@@ -19,12 +19,10 @@ from cloudmap.graph.model import NodeKind, RelKind
 
 CRM = "//cloudresourcemanager.googleapis.com/"
 IAM = "//iam.googleapis.com/"
-PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 NETWORK_TYPES = tuple("compute.googleapis.com/" + t for t in (   # mapped by loaders/gcp/network.py
     "Route", "ForwardingRule", "GlobalForwardingRule", "TargetHttpProxy", "TargetHttpsProxy", "TargetTcpProxy",
     "TargetSslProxy", "TargetGrpcProxy", "UrlMap", "BackendService", "RegionBackendService", "TargetPool",
     "InstanceGroup", "InstanceGroupManager", "NetworkEndpointGroup"))
-_SA_EMAIL = re.compile(r"^[^@]+@([a-z0-9-]+)\.iam\.gserviceaccount\.com$")
 
 
 def compute_name(url: str | None) -> str | None:
@@ -33,11 +31,6 @@ def compute_name(url: str | None) -> str | None:
         return None
     path = re.sub(r"^https://(www|compute)\.googleapis\.com/compute/(v1|beta|alpha)/", "", url)
     return url if path.startswith("//") else f"//compute.googleapis.com/{path}"
-
-
-def sa_id(email: str, project_id: str | None = None) -> str:
-    m = _SA_EMAIL.match(email)
-    return f"{IAM}projects/{(m.group(1) if m else project_id) or '-'}/serviceAccounts/{email.lower()}"
 
 
 @dataclass
@@ -365,17 +358,6 @@ def _access_list(rows: Rows, resource: str, scope: str | None, bindings: list[di
         rows.policies.append((resource, scope, bindings))
 
 
-def _member(rows: Rows, member: str, scope: str | None) -> str | None:
-    kind, _, value = member.partition(":")
-    if member in PUBLIC_MEMBERS:
-        return None
-    if kind == "serviceAccount":
-        return rows.node(K.SERVICE_ACCOUNT, {"id": sa_id(value), "name": value.lower(), "provider": "gcp",
-                                             "email": value.lower()}, scope, weak=True)
-    return rows.node(K.MEMBER, {"id": f"gcp:{member}", "name": member, "member": member, "provider": "gcp"}, None,
-                     weak=True)
-
-
 def _resolve(rows: Rows) -> None:
     networks = set(rows.nodes[K.NETWORK])
     for net in networks:  # the implied rules every VPC network has
@@ -399,21 +381,4 @@ def _resolve(rows: Rows) -> None:
             if "__key__" in b:
                 rows.rel(K.HAS_KEY, resource, b["__key__"], scope)
                 continue
-            cond = b.get("condition") or {}
-            via = b.get("via", "iam")   # iam, or acl: a legacy access list (loaders/gcp/acls.py)
-            bid = f"{resource}#{via}/{b['role']}" + (f"?{cond.get('title') or cond.get('expression')}" if cond else "")
-            earlier = rows.nodes[K.BINDING].get(bid)  # a search result may carry part of a binding's members
-            members = set(b["members"]) | set(earlier[1]["members"] if earlier else ())
-            rows.node(K.BINDING, {"id": bid, "name": f"{b['role']} on {resource.rsplit('/', 1)[-1]}",
-                                  "provider": "gcp", "role": b["role"], "members": sorted(members),
-                                  "condition": cond.get("expression"), "policy_type": f"gcp-{'acl' if via == 'acl' else 'binding'}",
-                                  "public": any(m in PUBLIC_MEMBERS for m in members)}, scope)
-            rows.rel(K.HAS_BINDING, resource, bid, scope)
-            if b["role"] not in {r for r in rows.nodes[K.ROLE]}:
-                rows.node(K.ROLE, {"id": b["role"], "name": b["role"], "provider": "gcp", "custom": False,
-                                   "policy_type": "gcp-role",
-                                   "permissions": list(ROLES.get(b["role"]) or ACL_ROLES.get(b["role"], ()))}, None,
-                          weak=True)
-            rows.rel(K.BINDING_ROLE, bid, b["role"], scope)
-            for m in b["members"]:
-                rows.rel(K.BINDING_MEMBER, bid, _member(rows, m, scope), scope)
+            policy_rows(rows, resource, scope, [b])

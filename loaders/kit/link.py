@@ -14,7 +14,10 @@ source loads first, the links appear once both ends are in the graph, so load or
   loaded later is no longer external, and its node goes with the next load.
 
 It also normalizes what several sources feed: the effective ``cvss`` of each ``Vulnerability``
-(scanners share the node, so it is computed from the merged facts, not by each writer).
+(scanners share the node, so it is computed from the merged facts, not by each writer), and one node
+per Google Cloud project: a project a Terraform state named by id before any Cloud Asset load keyed
+it by number (``GCPProject`` with a ``project_id`` and no ``project_number``) is folded into the
+numbered node of the same ``project_id`` (:func:`merge_gcp_projects`).
 """
 
 from __future__ import annotations
@@ -138,9 +141,51 @@ SET v.cvss = cvss
 """
 
 
+_PROJECT_ALIASES = """
+MATCH (alias:GCPProject) WHERE alias.project_number IS NULL AND alias.project_id IS NOT NULL
+MATCH (p:GCPProject {project_id: alias.project_id}) WHERE p.project_number IS NOT NULL
+MATCH (alias)-[r]-()
+RETURN alias.id AS alias, p.id AS id, collect(DISTINCT [type(r), startNode(r) = alias]) AS types
+"""
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def merge_gcp_projects(graph: Graph) -> int:
+    """Fold each project node keyed by id into the node keyed by number with that ``project_id``: its
+    relationships move over (keeping their scope and sync, so the source that wrote them still cleans
+    them up; one the numbered node has already is kept as it is), its bindings take the numbered name,
+    then the id-keyed node goes."""
+    merged = 0
+    rows = graph.read_values(_PROJECT_ALIASES)
+    alone = graph.read_values(
+        "MATCH (alias:GCPProject) WHERE alias.project_number IS NULL AND alias.project_id IS NOT NULL "
+        "AND NOT (alias)--() MATCH (p:GCPProject {project_id: alias.project_id}) WHERE p.project_number IS NOT NULL "
+        "RETURN alias.id AS alias, p.id AS id, [] AS types")
+    for row in rows + alone:
+        for rel_type, outgoing in row["types"]:
+            pattern = (f"(a)-[r:{_quoted(rel_type)}]->(x)" if outgoing else f"(x)-[r:{_quoted(rel_type)}]->(a)")
+            merge = (f"(p)-[n:{_quoted(rel_type)}]->(x)" if outgoing else f"(x)-[n:{_quoted(rel_type)}]->(p)")
+            graph.write(f"MATCH (a:GCPProject {{id: $alias}}), (p:GCPProject {{id: $id}}) MATCH {pattern} "
+                        f"WHERE x <> p MERGE {merge} ON CREATE SET n = properties(r) DELETE r",
+                        alias=row["alias"], id=row["id"])
+        graph.write("MATCH (a:GCPProject {id: $alias}) DETACH DELETE a", alias=row["alias"])
+        # its bindings are named after it (<project>#iam/<role>): renamed, unless that binding exists already
+        graph.write("MATCH (:GCPProject {id: $id})-[:HAS_BINDING]->(b:GCPBinding) WHERE b.id STARTS WITH $prefix "
+                    "WITH b, $id + substring(b.id, size($alias)) AS renamed "
+                    "WHERE NOT EXISTS { MATCH (:Asset {id: renamed}) } "
+                    "SET b.id = renamed, b.name = b.role + ' on ' + $number",
+                    id=row["id"], alias=row["alias"], prefix=row["alias"] + "#", number=row["id"].rsplit("/", 1)[-1])
+        merged += 1
+    return merged
+
+
 def normalize(graph: Graph) -> None:
     """Properties rules compare, computed once from what every source wrote."""
     graph.write(_EFFECTIVE_CVSS)
+    merge_gcp_projects(graph)
 
 
 def link(sync: Sync) -> None:

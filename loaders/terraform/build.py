@@ -3,7 +3,7 @@ references, or `terraform:<address>` until apply) and collecting rows with the T
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from cloudmap.loaders.kit import Rows
 from cloudmap.loaders.terraform.state import Resource
@@ -23,6 +23,25 @@ class Build(Rows):
         self.ids: dict[str, str] = {}           # address -> node id
         self.by_value: dict[tuple[str, str], str] = {}  # (type, provider id value) -> node id
         self.unknown: Counter[str] = Counter()
+        self.references: dict[NodeKind, dict[str, dict]] = defaultdict(dict)  # named here, maybe owned elsewhere
+
+    def reference(self, kind: NodeKind, row: dict) -> str:
+        """A node the state names without declaring it (a binding's project, folder or member): written
+        by :meth:`add_references` only when no other source holds it, so that it never takes over the
+        scope (and the cleanup) of the node another load wrote."""
+        if self.has(kind, row["id"]):
+            self.update(kind, row["id"], **{k: v for k, v in row.items() if k not in self.row(kind, row["id"])})
+        else:
+            known = self.references[kind].setdefault(row["id"], {})
+            known.update({k: v for k, v in row.items() if k not in known})
+        return row["id"]
+
+    def add_references(self, held_elsewhere: set[str]) -> None:
+        """The referenced nodes that no other scope holds, as rows of this input."""
+        for kind, rows in self.references.items():
+            for ident, row in rows.items():
+                if ident not in held_elsewhere and not self.has(kind, ident):
+                    self.node(kind, {**row, "source": "terraform"})
 
     def register(self, res: Resource, node_id: str | None, *values: str | None) -> str:
         node_id = node_id or synthetic_id(res)

@@ -16,10 +16,11 @@ from cloudmap.graph.driver import Graph
 from cloudmap.graph.ingest import Sync
 
 
-def transform(doc: Document) -> Build:
-    """Every row of the document; resource types without a mapping are counted, not fatal."""
+def transform(doc: Document, gcp_projects: dict[str, str] | None = None) -> Build:
+    """Every row of the document; resource types without a mapping are counted, not fatal.
+    ``gcp_projects``: project id -> node of the Google Cloud projects the graph holds already."""
     build = Build(doc.resources)
-    a, z, g = aws.Aws(build, doc.resources), azure.Azure(build), gcp.Gcp(build)
+    a, z, g = aws.Aws(build, doc.resources), azure.Azure(build), gcp.Gcp(build, gcp_projects)
     mapped = []
     for res in doc.resources:
         if res.provider == "aws" or res.type.startswith("aws_"):
@@ -43,8 +44,17 @@ def transform(doc: Document) -> Build:
     return build
 
 
+def held_elsewhere(graph: Graph, build: Build, scope: str) -> set[str]:
+    """The nodes the document references that the graph holds under another scope (or none)."""
+    ids = sorted({i for rows in build.references.values() for i in rows})
+    return {r["id"] for r in graph.read_values("MATCH (n:Asset) WHERE n.id IN $ids AND coalesce(n.scope, '') <> $scope "
+                                               "RETURN n.id AS id", ids=ids, scope=scope)} if ids else set()
+
+
 def load(graph: Graph, doc: Document, scope_name: str, batch_size: int | None = None) -> LoadSummary:
-    build = transform(doc)  # input errors surface before anything is written
+    has_gcp = any(r.type.startswith("google_") for r in doc.resources)
+    build = transform(doc, gcp.known_projects(graph) if has_gcp else None)  # input errors: before any write
+    build.add_references(held_elsewhere(graph, build, f"terraform/{scope_name}"))
     credentials = add_state_credentials(build, doc, scope_name)
     kw = {"batch_size": batch_size} if batch_size else {}
     with Sync(graph, provider="terraform", source=f"terraform {doc.kind} {doc.path.name}", **kw) as sync:

@@ -79,7 +79,32 @@ class GoogleSql(_Labelled):
     settings: Objects = None
 
 
+class GoogleIamMember(_Shape):   # google_*_iam_member (a plan may not know role or member until apply)
+    role: str | None = None
+    member: str | None = None
+    condition: Objects = None
+
+
+class GoogleIamBinding(_Shape):  # google_*_iam_binding
+    role: str | None = None
+    members: Strs = None
+    condition: Objects = None
+
+
+class GoogleIamPolicy(_Shape):   # google_*_iam_policy: policy_data is google_iam_policy's JSON
+    policy_data: str | None = None
+
+
+class GoogleCustomRole(_Shape):
+    permissions: Strs = None
+    deleted: bool | None = None
+
+
+_IAM_LEVELS = ("project", "folder", "organization", "storage_bucket", "service_account")
 SHAPES: dict[str, type[_Shape]] = {
+    **{f"google_{level}_iam_{form}": shape for level in _IAM_LEVELS
+       for form, shape in (("member", GoogleIamMember), ("binding", GoogleIamBinding), ("policy", GoogleIamPolicy))},
+    "google_project_iam_custom_role": GoogleCustomRole, "google_organization_iam_custom_role": GoogleCustomRole,
     "google_compute_firewall": GoogleFirewall, "google_compute_instance": GoogleInstance,
     "google_sql_database_instance": GoogleSql,
     "aws_security_group": SecurityGroup, "aws_default_security_group": SecurityGroup, "aws_instance": Instance,

@@ -5,7 +5,8 @@ Projects are keyed by number (``//cloudresourcemanager.googleapis.com/projects/<
 name a resource uses for its project; service accounts by their email-form resource name
 (``//iam.googleapis.com/projects/<project id>/serviceAccounts/<email>``), their unique id being a
 property. Predefined roles are ``roles/<name>``; custom roles keep their resource path. Documented
-synthetic keys: an IAM binding is ``<resource name>#iam/<role>`` (conditions appended as ``?<title>``).
+synthetic keys: an IAM binding is ``<resource name>#iam/<role>`` (conditions appended as ``?<title>``),
+the same whether Cloud Asset Inventory or a Terraform state (``google_*_iam_*``) gives it.
 """
 
 from cloudmap.graph.model import node_kind, rel_kind
@@ -16,7 +17,9 @@ FOLDER = node_kind("GCPFolder", ("Account",), properties=(("display_name", "str"
                    description="A resource-manager folder; CONTAINS folders and projects.")
 PROJECT = node_kind("GCPProject", ("Account",),
                     properties=(("project_id", "str"), ("project_number", "str"), ("state", "str")),
-                    description="A Google Cloud project (the GCP Account), one node for its number and id.")
+                    description="A Google Cloud project (the GCP Account), one node for its number and id, keyed by "
+                                "number. A Terraform state that names a project no load has numbered keys it by "
+                                "project id (no project_number) until the link pass folds it into the numbered node.")
 
 NETWORK = node_kind("GCPNetwork", ("Network",), properties=(("auto_subnets", "bool"),),
                     description="A VPC network (global); its firewall rules apply to every instance in it.")
