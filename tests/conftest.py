@@ -9,6 +9,7 @@ ports in a temporary home, started once per test session and stopped at the end.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,9 @@ def wipe(graph: Graph) -> None:
 @pytest.fixture
 def graph(_session_graph, neo4j_settings) -> Graph:
     """The test graph, empty at the start of each test (schema in place), and no saved queries."""
+    for thread in threading.enumerate():   # an analysis an earlier test started must not write into this one
+        if thread.name.startswith("analysis-job-"):
+            thread.join(timeout=600)
     wipe(_session_graph)
     from cloudmap.services.authstore import AuthStore
     with AuthStore(neo4j_settings.auth_db).connect() as db:

@@ -37,6 +37,19 @@ def api_client(graph, settings, auth: bool = True, **overrides):
     return TestClient(create_app(cfg, graph=graph, auth=auth), raise_server_exceptions=False), headers
 
 
+def wait_for_analysis(client, job_id: str, headers: dict, polls: int = 600) -> dict:
+    """The analysis job's status once it is no longer running (the engine and every rule run; slow on a
+    busy machine)."""
+    import time
+
+    for _ in range(polls):
+        status = client.get(f"/api/v1/analyses/{job_id}", headers=headers).json()
+        if status["status"] != "running":
+            return status
+        time.sleep(0.5)
+    raise AssertionError(f"analysis {job_id} still running: {status}")
+
+
 def moto_env(region: str):
     """A MonkeyPatch holding moto's dummy credentials for ``region`` and no profile or endpoint of the
     machine's own; the caller undoes it."""

@@ -15,7 +15,7 @@ from cloudmap.findings.analysis import evaluate
 from cloudmap.graph.ingest import now
 from cloudmap.rules import load_rules
 from tests.conftest import FIXTURES
-from tests.helpers import api_client, run_cli
+from tests.helpers import api_client, run_cli, wait_for_analysis
 
 SEED = yaml.safe_load((FIXTURES / "rules" / "CM-CRED-001.yaml").read_text())["fire"]
 
@@ -93,12 +93,7 @@ def test_analysis_runs_in_background_and_keys_need_admin(graph, neo4j_settings):
     assert client.post("/api/v1/analyses", headers=keys["hunter"]).status_code == 403
     r = client.post("/api/v1/analyses", headers=keys["admin"])
     assert r.status_code == 202 and r.json()["status"] == "running"
-    job = r.json()["id"]
-    for _ in range(600):  # the engine and every rule run; slow on a busy machine
-        status = client.get(f"/api/v1/analyses/{job}", headers=keys["admin"]).json()
-        if status["status"] != "running":
-            break
-        time.sleep(0.5)
+    status = wait_for_analysis(client, r.json()["id"], keys["admin"])
     assert status["status"] in ("success", "partial"), status
     assert status["summary"]["rules"]["run"] > 0
     created = client.post("/api/v1/keys", json={"name": "dash", "role": "reader"}, headers=keys["admin"]).json()

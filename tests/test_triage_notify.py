@@ -149,17 +149,13 @@ def test_saving_a_setting_keeps_the_notify_tables(tmp_path, monkeypatch):
 
 def test_analyses_started_through_the_api_notify_the_configured_targets(graph, neo4j_settings, hook):
     from cloudmap.config import NotifyTarget
-    from tests.helpers import api_client
+    from tests.helpers import api_client, wait_for_analysis
 
     server = hook()
     graph.write("CREATE (:Asset:VirtualMachine {id: 'vm-9', name: 'lonely', provider: 'aws'})")
     client, keys = api_client(graph, neo4j_settings, notify=[NotifyTarget(url=server.url, min_level="low")])
     job = client.post("/api/v1/analyses", headers=keys["admin"]).json()["id"]
-    for _ in range(600):
-        status = client.get(f"/api/v1/analyses/{job}", headers=keys["admin"]).json()
-        if status["status"] != "running":
-            break
-        time.sleep(0.5)
+    status = wait_for_analysis(client, job, keys["admin"])
     host = server.url.split("/hooks/")[0]
     assert status["summary"]["notifications"] == [f"notification to {host}: nothing new at low or above"]
     assert server.received == []
