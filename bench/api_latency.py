@@ -2,6 +2,7 @@
 
     python -m bench.api_latency --assets 1000 --threads 1 8 --requests 100
     python -m bench.api_latency --assets 10000 --threads 1 8 --workers 1 2 --requests 100 --first-page-only
+    NEO4J_URI=bolt://… NEO4J_PASSWORD=… python -m bench.api_latency --existing --threads 1 8 --first-page-only
 
 Loads the synthetic estate of bench/estate.py through the ingestion core, runs the analysis (derive,
 rules, findings), starts `cloudmap serve` in a subprocess on a free 127.0.0.1 port with a fresh
@@ -177,17 +178,29 @@ def table(records: list[dict]) -> str:
 
 
 def run(assets: int, threads: list[int], requests: int, page: int, query_id: str, wipe: bool,
-        workers: list[int], first_page_only: bool) -> None:
+        workers: list[int], first_page_only: bool, existing: bool = False) -> None:
     with bench_server() as (cfg, server), tempfile.TemporaryDirectory(prefix="cloudmap-apibench-") as tmp:
         graph = connect(cfg)
         apply_schema(graph)
-        if graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) > 0 AS used")[0]["used"]:
+        if existing:
+            if server is not None:
+                raise SystemExit("--existing measures the graph at NEO4J_URI: set NEO4J_URI (and NEO4J_PASSWORD)")
+            found = graph.read("MATCH (a:Asset) WITH count(a) AS assets "
+                               "CALL () { MATCH (f:Finding {status: 'open'}) RETURN count(f) AS open } "
+                               "RETURN assets, open")[0]
+            if not found["open"]:
+                raise SystemExit(f"{cfg.neo4j_uri} holds no open findings: run `cloudmap analyze` on it first")
+            assets = found["assets"]
+            print(json.dumps({"phase": "estate", "existing": True, "assets": assets, "open_findings": found["open"]}),
+                  flush=True)
+        elif graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) > 0 AS used")[0]["used"]:
             if not wipe:
                 graph.close()
                 raise SystemExit(f"{cfg.neo4j_uri} already holds a graph; pass --wipe to empty it first")
             graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion "
                                  "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
-        print(json.dumps({"phase": "estate", **load_estate(graph, assets)}), flush=True)
+        if not existing:
+            print(json.dumps({"phase": "estate", **load_estate(graph, assets)}), flush=True)
         _, token = create_key(AuthStore(Path(tmp) / "auth.sqlite3"), "api latency bench", "reader")
         headers = {"Authorization": f"Bearer {token}"}
         servers = [("1 worker, uncached (baseline)", 1, False)] + [
@@ -234,13 +247,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                     help="API worker processes of the cached servers (several: one server each)")
     ap.add_argument("--first-page-only", action="store_true", help="measure only the first findings page")
+    ap.add_argument("--existing", action="store_true",
+                    help="measure the analysed graph at NEO4J_URI as it is (no estate loaded; --assets ignored)")
     args = ap.parse_args()
     if not all(1 <= t <= 64 for t in args.threads) or not 1 <= args.requests <= 10_000:
         ap.error("--threads must be 1..64 and --requests 1..10000")
     if not all(1 <= w <= 16 for w in args.workers):
         ap.error("--workers must be 1..16")
     run(args.assets, args.threads, args.requests, args.page, args.query, args.wipe, args.workers,
-        args.first_page_only)
+        args.first_page_only, args.existing)
 
 
 if __name__ == "__main__":
