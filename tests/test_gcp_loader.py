@@ -266,6 +266,22 @@ def cloud_asset_server():
         yield url
 
 
+def test_the_exposed_vm_with_a_known_vulnerability_outside_kev_is_high(estate, tmp_path):
+    """The seed's first case without KEV: a newer scan of web-cards finds a critical curl CVE that is
+    not known to be exploited (and not RCE) instead of Log4Shell; its path to the pci bucket is high."""
+    env = estate[0]
+    report = json.loads((E2E / "trivy-curl-host.json").read_text())
+    report["ArtifactName"] = "web-cards"   # the same artifact: this report replaces the earlier one
+    (tmp_path / "web-cards.json").write_text(json.dumps(report))
+    assert run_cli(env, "load", "trivy", str(tmp_path / "web-cards.json"), "--asset", est.VM["web-cards"]).returncode == 0
+    cli_json(env, "analyze", "--format", "json")
+    findings = cli_json(env, "findings", "--format", "json", "--status", "open")
+    cards = [f for f in findings if f["entry"]["id"] == est.VM["web-cards"] and f["target"]["id"] == est.PCI_BUCKET]
+    assert cards and max((f["level"] for f in cards), key=level_rank) == "high", cards
+    assert "CVE-2023-38545" in json.dumps(cards) and "CVE-2021-44228" not in json.dumps(cards)
+    assert _level(findings, est.VM["web-blog"]) == "medium" and _level(findings, est.VM["worker"]) == "low"
+
+
 def test_live_cloud_asset_api_gives_the_offline_graph(estate, _session_graph, cloud_asset_server):
     _, files, shapes, _ = estate
     wipe(_session_graph)
