@@ -4,8 +4,8 @@
     python -m bench.api_latency --assets 10000 --threads 1 8 --workers 1 2 --requests 100 --first-page-only
     NEO4J_URI=bolt://… NEO4J_PASSWORD=… python -m bench.api_latency --existing --threads 1 8 --first-page-only
 
-Loads the synthetic estate of bench/estate.py through the ingestion core, runs the analysis (derive,
-rules, findings), starts `cloudmap serve` in a subprocess on a free 127.0.0.1 port with a fresh
+Loads the synthetic estate of bench/estate.py through the ingestion core and runs the analysis (derive,
+rules, findings), or with ``--existing`` measures the analysed graph NEO4J_URI points to as it is; starts `cloudmap serve` in a subprocess on a free 127.0.0.1 port with a fresh
 reader API key, and for each scenario sends threads x requests requests (each thread its own
 keep-alive connection), printing one JSON line per scenario: p50/p95/p99 latency, throughput,
 errors. The last line has the peak RSS of the API server and of Neo4j (local server only).
@@ -36,7 +36,7 @@ from pathlib import Path
 import httpx
 
 from bench.estate import Estate, units_for
-from bench.server import bench_server, hwm_mb
+from bench.server import bench_server, hwm_mb, require_existing
 from cloudmap.db.server import free_port
 from cloudmap.findings.analysis import run_analysis
 from cloudmap.graph.driver import connect
@@ -177,62 +177,72 @@ def table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def prepare_estate(graph, cfg, assets: int, wipe: bool, existing: bool) -> int:
+    """The graph to measure, and its number of assets: the analysed graph as it is (``existing``), else the
+    synthetic estate loaded and analysed into an empty (or, with ``wipe``, emptied) database."""
+    if existing:
+        found = graph.read("MATCH (a:Asset) WITH count(a) AS assets "
+                           "CALL () { MATCH (f:Finding {status: 'open'}) RETURN count(f) AS open } "
+                           "RETURN assets, open")[0]
+        if not found["open"]:
+            raise SystemExit(f"{cfg.neo4j_uri} holds no open findings: run `cloudmap analyze` on it first")
+        print(json.dumps({"phase": "estate", "existing": True, "assets": found["assets"],
+                          "open_findings": found["open"]}), flush=True)
+        return found["assets"]
+    if graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) > 0 AS used")[0]["used"]:
+        if not wipe:
+            raise SystemExit(f"{cfg.neo4j_uri} already holds a graph; pass --wipe to empty it first")
+        graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion "
+                             "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    print(json.dumps({"phase": "estate", **load_estate(graph, assets)}), flush=True)
+    return assets
+
+
 def run(assets: int, threads: list[int], requests: int, page: int, query_id: str, wipe: bool,
         workers: list[int], first_page_only: bool, existing: bool = False) -> None:
+    if existing:
+        require_existing("--existing")
     with bench_server() as (cfg, server), tempfile.TemporaryDirectory(prefix="cloudmap-apibench-") as tmp:
         graph = connect(cfg)
-        apply_schema(graph)
-        if existing:
-            if server is not None:
-                raise SystemExit("--existing measures the graph at NEO4J_URI: set NEO4J_URI (and NEO4J_PASSWORD)")
-            found = graph.read("MATCH (a:Asset) WITH count(a) AS assets "
-                               "CALL () { MATCH (f:Finding {status: 'open'}) RETURN count(f) AS open } "
-                               "RETURN assets, open")[0]
-            if not found["open"]:
-                raise SystemExit(f"{cfg.neo4j_uri} holds no open findings: run `cloudmap analyze` on it first")
-            assets = found["assets"]
-            print(json.dumps({"phase": "estate", "existing": True, "assets": assets, "open_findings": found["open"]}),
-                  flush=True)
-        elif graph.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) > 0 AS used")[0]["used"]:
-            if not wipe:
-                graph.close()
-                raise SystemExit(f"{cfg.neo4j_uri} already holds a graph; pass --wipe to empty it first")
-            graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion "
-                                 "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
-        if not existing:
-            print(json.dumps({"phase": "estate", **load_estate(graph, assets)}), flush=True)
-        _, token = create_key(AuthStore(Path(tmp) / "auth.sqlite3"), "api latency bench", "reader")
-        headers = {"Authorization": f"Bearer {token}"}
-        servers = [("1 worker, uncached (baseline)", 1, False)] + [
-            (f"{n} worker{'s' if n > 1 else ''}, cached", n, True) for n in workers]
-        records, peaks = [], {}
         try:
-            for label, n_workers, cache in servers:
-                port = free_port()
-                proc = start_server(cfg, port, tmp, n_workers, cache)
-                base = f"http://127.0.0.1:{port}/api/v1"
-                try:
-                    wait_ready(base, proc)
-                    scenarios = {"findings_first_page": lambda c: c.get("/findings", params={"limit": 50})}
-                    if not first_page_only:
-                        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-                            cursor, page_no = later_cursor(client, page)
-                        scenarios |= {
-                            "findings_first_page_full": lambda c: c.get("/findings", params={"limit": 50, "view": "full"}),
-                            f"findings_page_{page_no}": lambda c, cur=cursor: c.get(
-                                "/findings", params={"limit": 50, "cursor": cur}),
-                            f"saved_query_{query_id}": lambda c: c.post(f"/queries/{query_id}/run", json={}),
-                        }
-                    records += measure(base, headers, scenarios, threads, requests, assets, label)
-                    peaks[label] = round(hwm_mb(proc.pid))
-                finally:
-                    stop(proc)
-            print(json.dumps({"phase": "memory", "api_server_peak_rss_mb": peaks,
-                              "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}),
-                  flush=True)
-            print(table(records), flush=True)
+            apply_schema(graph)
+            assets = prepare_estate(graph, cfg, assets, wipe, existing)
+            measure_servers(cfg, server, tmp, assets, threads, requests, page, query_id, workers, first_page_only)
         finally:
             graph.close()
+
+
+def measure_servers(cfg, server, tmp: str, assets: int, threads: list[int], requests: int, page: int,
+                    query_id: str, workers: list[int], first_page_only: bool) -> None:
+    """The baseline server, then the cached ones, each measured under every client count; prints the table."""
+    _, token = create_key(AuthStore(Path(tmp) / "auth.sqlite3"), "api latency bench", "reader")
+    headers = {"Authorization": f"Bearer {token}"}
+    servers = [("1 worker, uncached (baseline)", 1, False)] + [
+        (f"{n} worker{'s' if n > 1 else ''}, cached", n, True) for n in workers]
+    records, peaks = [], {}
+    for label, n_workers, cache in servers:
+        port = free_port()
+        proc = start_server(cfg, port, tmp, n_workers, cache)
+        base = f"http://127.0.0.1:{port}/api/v1"
+        try:
+            wait_ready(base, proc)
+            scenarios = {"findings_first_page": lambda c: c.get("/findings", params={"limit": 50})}
+            if not first_page_only:
+                with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+                    cursor, page_no = later_cursor(client, page)
+                scenarios |= {
+                    "findings_first_page_full": lambda c: c.get("/findings", params={"limit": 50, "view": "full"}),
+                    f"findings_page_{page_no}": lambda c, cur=cursor: c.get(
+                        "/findings", params={"limit": 50, "cursor": cur}),
+                    f"saved_query_{query_id}": lambda c: c.post(f"/queries/{query_id}/run", json={}),
+                }
+            records += measure(base, headers, scenarios, threads, requests, assets, label)
+            peaks[label] = round(hwm_mb(proc.pid))
+        finally:
+            stop(proc)
+    print(json.dumps({"phase": "memory", "api_server_peak_rss_mb": peaks,
+                      "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}), flush=True)
+    print(table(records), flush=True)
 
 
 def main() -> None:
@@ -243,12 +253,14 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=100, help="requests per thread and scenario")
     ap.add_argument("--page", type=int, default=10, help="the later findings page to measure")
     ap.add_argument("--query", default="internet-exposed-vms", help="the saved query to run")
-    ap.add_argument("--wipe", action="store_true", help="empty the database of NEO4J_URI first if it holds a graph")
+    graph_source = ap.add_mutually_exclusive_group()
+    graph_source.add_argument("--wipe", action="store_true",
+                              help="empty the database of NEO4J_URI first if it holds a graph")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                     help="API worker processes of the cached servers (several: one server each)")
     ap.add_argument("--first-page-only", action="store_true", help="measure only the first findings page")
-    ap.add_argument("--existing", action="store_true",
-                    help="measure the analysed graph at NEO4J_URI as it is (no estate loaded; --assets ignored)")
+    graph_source.add_argument("--existing", action="store_true",
+                              help="measure the analysed graph at NEO4J_URI as it is (no estate loaded; --assets ignored)")
     args = ap.parse_args()
     if not all(1 <= t <= 64 for t in args.threads) or not 1 <= args.requests <= 10_000:
         ap.error("--threads must be 1..64 and --requests 1..10000")

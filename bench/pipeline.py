@@ -35,7 +35,7 @@ import time
 
 from bench.estate import Estate, units_for
 from bench.ingest import core, wipe
-from bench.server import bench_server, hwm_mb
+from bench.server import bench_server, hwm_mb, require_existing
 from cloudmap.engine import derive
 from cloudmap.findings.analysis import run_analysis
 from cloudmap.graph.driver import connect
@@ -105,10 +105,9 @@ def rules_ratio(graph) -> dict:
 
 def rules_only(passes: int) -> list[dict]:
     """The rules comparison on the graph at NEO4J_URI, as it is."""
+    require_existing("--rules-only")
     out = []
-    with bench_server() as (cfg, server):
-        if server is not None:
-            raise SystemExit("--rules-only compares the rules on an existing graph: set NEO4J_URI (and NEO4J_PASSWORD)")
+    with bench_server() as (cfg, _):
         with connect(cfg) as graph:
             for _ in range(passes):
                 rec = rules_ratio(graph)

@@ -49,6 +49,12 @@ def bench_server(heap: str = "2g", pagecache: str = "1g"):
             server.stop()
 
 
+def require_existing(option: str) -> None:
+    """``option`` measures the graph NEO4J_URI points to: refuse it before a fresh (empty) local server starts."""
+    if not os.environ.get("NEO4J_URI"):
+        raise SystemExit(f"{option} measures the graph at NEO4J_URI: set NEO4J_URI (and NEO4J_PASSWORD)")
+
+
 def measure_startup(heap: str) -> dict:
     base = load_settings()
     with tempfile.TemporaryDirectory(prefix="cloudmap-start-") as home:

@@ -42,6 +42,14 @@ def _load(env, paths):
     return cli_json(env, "load", "gcp", *[a for p in paths for a in ("--export", str(p))], "--format", "json")
 
 
+def scan(env, tmp: Path, vm: str, fixture: str) -> None:
+    """Loads the e2e Trivy host report ``fixture`` as the scan of ``vm`` (a newer scan of a VM replaces its last)."""
+    report = json.loads((E2E / f"trivy-{fixture}-host.json").read_text())
+    report["ArtifactName"] = vm
+    (tmp / f"{vm}.json").write_text(json.dumps(report))
+    assert run_cli(env, "load", "trivy", str(tmp / f"{vm}.json"), "--asset", est.VM[vm]).returncode == 0
+
+
 @pytest.fixture(scope="module")
 def estate(_session_graph, neo4j_env, tmp_path_factory):
     env = dict(neo4j_env)
@@ -55,10 +63,7 @@ def estate(_session_graph, neo4j_env, tmp_path_factory):
         shapes[form] = shape(_session_graph)
     # as the seed's scans: Log4Shell (in CISA KEV) on both exposed VMs, curl on the isolated worker
     for vm, fixture in (("web-cards", "log4shell"), ("web-blog", "log4shell"), ("worker", "curl")):
-        report = json.loads((E2E / f"trivy-{fixture}-host.json").read_text())
-        report["ArtifactName"] = vm
-        (tmp / f"{vm}.json").write_text(json.dumps(report))
-        assert run_cli(env, "load", "trivy", str(tmp / f"{vm}.json"), "--asset", est.VM[vm]).returncode == 0
+        scan(env, tmp, vm, fixture)
     assert run_cli(env, "load", "kev", str(DEMO_DATA / "kev.json")).returncode == 0
     analysis = cli_json(env, "analyze", "--format", "json")
     assert "failed" not in json.dumps(analysis.get("derive", analysis)), analysis
@@ -270,10 +275,7 @@ def test_the_exposed_vm_with_a_known_vulnerability_outside_kev_is_high(estate, t
     """The seed's first case without KEV: a newer scan of web-cards finds a critical curl CVE that is
     not known to be exploited (and not RCE) instead of Log4Shell; its path to the pci bucket is high."""
     env = estate[0]
-    report = json.loads((E2E / "trivy-curl-host.json").read_text())
-    report["ArtifactName"] = "web-cards"   # the same artifact: this report replaces the earlier one
-    (tmp_path / "web-cards.json").write_text(json.dumps(report))
-    assert run_cli(env, "load", "trivy", str(tmp_path / "web-cards.json"), "--asset", est.VM["web-cards"]).returncode == 0
+    scan(env, tmp_path, "web-cards", "curl")
     cli_json(env, "analyze", "--format", "json")
     findings = cli_json(env, "findings", "--format", "json", "--status", "open")
     cards = [f for f in findings if f["entry"]["id"] == est.VM["web-cards"] and f["target"]["id"] == est.PCI_BUCKET]
