@@ -3,11 +3,13 @@
     python -m bench.cartography --instances 50 500
     python -m bench.cartography --instances 500 2000 --latency-ms 0 50 --max-workers 1 8
 
-For each size: a moto server (in this process, on a free loopback port) gets one account built with
+For each size: a moto server (bench/moto_process.py: its own process, on a free loopback port, so that
+its interpreter lock is not the harness's) gets one account built with
 boto3 (VPCs, subnets, security groups with CIDR and group-to-group rules, N instances, roles with
 inline and managed policies, instance profiles, users, buckets; us-east-1, deterministic), then one call
-to each service either tool reads, so that moto has built its backends before either tool is timed. Then,
-on one Neo4j (bench/server.py):
+to each service either tool reads, so that moto has built its backends before either tool is timed. On
+one Neo4j (bench/server.py), each tool then loads the estate once untimed (``--no-warm-up`` skips it), so
+that neither pays for the server planning and compiling its queries on their first use. Then:
 
 1. `cloudmap load aws --region us-east-1` runs as a subprocess; wall time, then node and relationship
    counts;
@@ -38,16 +40,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
-from moto.core.responses import ActionResult, BaseResponse
-from moto.iam.responses import IamResponse
 
+from bench.moto_process import STUBS, moto_process, unimplemented
 from bench.server import bench_server
-from cloudmap.demo.moto_server import moto_server
 from cloudmap.graph.driver import connect
 from tests.reliability.faultproxy import FaultProxy
 
@@ -143,9 +141,6 @@ def build_account(instances: int) -> dict[str, int]:
     return made
 
 
-UNIMPLEMENTED: set[str] = set()  # moto actions a tool called that moto answered with a 500
-
-
 # One cheap call per service either tool reads: moto builds a service's backend (every region) on its
 # first call, which takes seconds in this process; made before timing, neither tool pays for it.
 WARM_CALLS = (("sts", "get_caller_identity"), ("organizations", "describe_organization"), ("ssm", "describe_parameters"),
@@ -164,37 +159,6 @@ def warm_moto() -> None:
             getattr(boto3.client(service, region_name=REGION), call)()
         except Exception:  # noqa: BLE001 - a service moto refuses is warmed as far as it goes
             pass
-
-
-def watch_moto() -> None:
-    """Record every action moto lacks, so a tool's failure names the AWS call behind it."""
-    original = BaseResponse.call_action
-
-    def call_action(self):
-        try:
-            return original(self)
-        except NotImplementedError:
-            UNIMPLEMENTED.add(f"{self.service_name}:{self._get_action()}")
-            raise
-    BaseResponse.call_action = call_action
-
-
-def stub_service_last_accessed() -> None:
-    """Cartography's IAM sync asks for every principal's service-last-accessed report, which moto lacks;
-    it answers 500 and Cartography backs off for minutes per principal. Answer as AWS does for a fresh
-    account: the job completes at once and no service was accessed."""
-    if hasattr(IamResponse, "generate_service_last_accessed_details"):
-        return
-
-    def generate(self):
-        return ActionResult({"JobId": str(uuid.uuid4())})
-
-    def get(self):
-        now = datetime.now(UTC)
-        return ActionResult({"JobStatus": "COMPLETED", "JobType": "SERVICE_LEVEL", "JobCreationDate": now,
-                             "JobCompletionDate": now, "ServicesLastAccessed": [], "IsTruncated": False})
-    IamResponse.generate_service_last_accessed_details = generate
-    IamResponse.get_service_last_accessed_details = get
 
 
 def wipe(graph, schema: bool = False) -> None:
@@ -257,78 +221,82 @@ def run_tool(tool: str, cmd: list[str], env: dict[str, str], graph, instances: i
     return rec
 
 
+def cloudmap_cmd(workers: int) -> list[str]:
+    return [str(CLOUDMAP), "load", "aws", "--region", REGION, "--max-workers", str(workers)]
+
+
+def cartography_cmd(exe: Path, cfg) -> list[str]:
+    return [str(exe), "--neo4j-uri", cfg.neo4j_uri, "--neo4j-user", cfg.neo4j_user,
+            "--neo4j-password-env-var", "NEO4J_PASSWORD", "--selected-modules", "create-indexes,aws",
+            "--aws-requested-syncs", CARTOGRAPHY_SYNCS, "--aws-regions", REGION]
+
+
 def run(sizes: list[int], timeout: int = TIMEOUT_S, stub: bool = True, latencies: tuple[int, ...] = (0,),
-        workers: tuple[int, ...] = (8,), cartography: bool = True) -> list[dict]:
+        workers: tuple[int, ...] = (8,), cartography: bool = True, warm_up: bool = True) -> list[dict]:
     OUT.mkdir(parents=True, exist_ok=True)
     exe = ensure_cartography() if cartography else None
     version = cartography_version(exe) if exe else None
-    watch_moto()
-    if stub:
-        stub_service_last_accessed()
+    record = OUT / "moto-unimplemented.txt"
     out = []
-    with bench_server() as (cfg, _server):
+    with bench_server() as (cfg, _server), moto_process(record, stub) as endpoint:
         graph = connect(cfg)
         password = cfg.neo4j_password.get_secret_value()
+
+        def env_for(url: str) -> dict[str, str]:
+            return {**os.environ, "NEO4J_URI": cfg.neo4j_uri, "NEO4J_USER": cfg.neo4j_user,
+                    "NEO4J_PASSWORD": password, "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": url}
+
+        def tool_run(tool: str, cmd: list[str], url: str, instances: int, variant: str,
+                     proxy: FaultProxy | None = None, **extra) -> dict:
+            wipe(graph, schema=True)
+            if proxy:
+                proxy.requests = 0
+            rec = run_tool(tool, cmd, env_for(url), graph, instances, timeout, variant)
+            rec.update(extra, requests=proxy.requests if proxy else None)
+            missing = unimplemented(record)
+            if missing:
+                rec["moto_unimplemented"] = missing
+            print(json.dumps(rec), flush=True)
+            return rec
+
         for instances in sizes:
-            with moto_server() as endpoint:  # sets AWS_ENDPOINT_URL and dummy credentials
-                # moto keeps its accounts per process, not per server: start each size from none
-                urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"),
-                                       timeout=30).close()
-                made = build_account(instances)
-                warm_moto()
-                print(json.dumps({"estate": made}), flush=True)
-                for latency in latencies:
-                    with FaultProxy(endpoint, latency=latency / 1000) as proxy:
-                        env = {**os.environ, "NEO4J_URI": cfg.neo4j_uri, "NEO4J_USER": cfg.neo4j_user,
-                               "NEO4J_PASSWORD": password, "AWS_DEFAULT_REGION": REGION,
-                               "AWS_ENDPOINT_URL": proxy.url if latency else endpoint}
-                        mine = []
-                        for n in workers:
-                            proxy.requests = 0
-                            wipe(graph, schema=True)
-                            rec = run_tool("cloudmap", [str(CLOUDMAP), "load", "aws", "--region", REGION,
-                                                        "--max-workers", str(n)], env, graph, instances, timeout,
-                                           f"-{latency}ms-w{n}")
-                            rec.update(latency_ms=latency, max_workers=n, requests=proxy.requests if latency else None)
-                            if UNIMPLEMENTED:
-                                rec["moto_unimplemented"] = sorted(UNIMPLEMENTED)
-                            UNIMPLEMENTED.clear()
-                            print(json.dumps(rec), flush=True)
-                            mine.append(rec)
-                        out += mine
-                        if len(mine) > 1:
-                            print(json.dumps({"ratio": "cloudmap serial/parallel", "instances": instances,
-                                              "latency_ms": latency, "seconds": {
-                                                  f"w{r['max_workers']}": r["seconds"] for r in mine},
-                                              "speedup": round(mine[0]["seconds"] / mine[-1]["seconds"], 2)}),
-                                  flush=True)
-                        if not exe:
-                            continue
-                        proxy.requests = 0
-                        wipe(graph, schema=True)
-                        theirs = run_tool("cartography", [
-                            str(exe), "--neo4j-uri", cfg.neo4j_uri, "--neo4j-user", cfg.neo4j_user,
-                            "--neo4j-password-env-var", "NEO4J_PASSWORD", "--selected-modules", "create-indexes,aws",
-                            "--aws-requested-syncs", CARTOGRAPHY_SYNCS, "--aws-regions", REGION], env, graph,
-                            instances, timeout, f"-{latency}ms")
-                        theirs.update(latency_ms=latency, requests=proxy.requests if latency else None,
-                                      version=version, moto_stubs=["iam:GenerateServiceLastAccessedDetails",
-                                                                   "iam:GetServiceLastAccessedDetails"] if stub else [])
-                        if UNIMPLEMENTED:
-                            theirs["moto_unimplemented"] = sorted(UNIMPLEMENTED)
-                        UNIMPLEMENTED.clear()
-                        print(json.dumps(theirs), flush=True)
-                        wipe(graph, schema=True)
-                        best = min(mine, key=lambda r: r["seconds"])
-                        ratio = {"ratio": "cartography/cloudmap", "instances": instances, "latency_ms": latency,
-                                 "cloudmap_max_workers": best["max_workers"],
-                                 "seconds": round(theirs["seconds"] / best["seconds"], 2) if best["seconds"] else None,
-                                 "nodes": round(theirs["nodes"] / best["nodes"], 2) if best["nodes"] else None,
-                                 "relationships": round(theirs["relationships"] / best["relationships"], 2)
-                                 if best["relationships"] else None,
-                                 "both_ok": best["ok"] and theirs["ok"]}
-                        print(json.dumps(ratio), flush=True)
-                        out += [theirs, ratio]
+            # moto keeps its accounts per process, not per server: start each size from none
+            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"),
+                                   timeout=30).close()
+            made = build_account(instances)
+            warm_moto()
+            print(json.dumps({"estate": made}), flush=True)
+            if warm_up:  # one untimed run of each tool: neither pays for Neo4j planning and compiling its queries
+                tool_run("cloudmap", cloudmap_cmd(max(workers)), endpoint, instances, "-warm-up", warm_up=True)
+                if exe:
+                    tool_run("cartography", cartography_cmd(exe, cfg), endpoint, instances, "-warm-up", warm_up=True)
+            for latency in latencies:
+                with FaultProxy(endpoint, latency=latency / 1000) as proxy:
+                    url, through = (proxy.url, proxy) if latency else (endpoint, None)
+                    mine = [tool_run("cloudmap", cloudmap_cmd(n), url, instances, f"-{latency}ms-w{n}", through,
+                                     latency_ms=latency, max_workers=n) for n in workers]
+                    out += mine
+                    if len(mine) > 1:
+                        print(json.dumps({"ratio": "cloudmap serial/parallel", "instances": instances,
+                                          "latency_ms": latency, "seconds": {
+                                              f"w{r['max_workers']}": r["seconds"] for r in mine},
+                                          "speedup": round(mine[0]["seconds"] / mine[-1]["seconds"], 2)}),
+                              flush=True)
+                    if not exe:
+                        continue
+                    theirs = tool_run("cartography", cartography_cmd(exe, cfg), url, instances, f"-{latency}ms",
+                                      through, latency_ms=latency, version=version, moto_stubs=STUBS if stub else [])
+                    wipe(graph, schema=True)
+                    best = min(mine, key=lambda r: r["seconds"])
+                    ratio = {"ratio": "cartography/cloudmap", "instances": instances, "latency_ms": latency,
+                             "cloudmap_max_workers": best["max_workers"],
+                             "seconds": round(theirs["seconds"] / best["seconds"], 2) if best["seconds"] else None,
+                             "nodes": round(theirs["nodes"] / best["nodes"], 2) if best["nodes"] else None,
+                             "relationships": round(theirs["relationships"] / best["relationships"], 2)
+                             if best["relationships"] else None,
+                             "both_ok": best["ok"] and theirs["ok"]}
+                    print(json.dumps(ratio), flush=True)
+                    out += [theirs, ratio]
         graph.close()
     return out
 
@@ -345,11 +313,14 @@ def main() -> None:
     ap.add_argument("--max-workers", type=int, nargs="+", default=[8], help="cloudmap's --max-workers, one "
                     "cloudmap run per value (1: serial fetch)")
     ap.add_argument("--no-cartography", action="store_true", help="run cloudmap only")
+    ap.add_argument("--no-warm-up", action="store_true", help="time each tool's first run on the server (which "
+                    "then also pays for Neo4j planning and compiling that tool's queries)")
     args = ap.parse_args()
     # A kill ends the run through the context managers, so the local Neo4j and moto stop too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     run(args.instances, timeout=args.timeout, stub=not args.no_stub, latencies=tuple(args.latency_ms),
-        workers=tuple(args.max_workers), cartography=not args.no_cartography)
+        workers=tuple(args.max_workers), cartography=not args.no_cartography,
+        warm_up=not args.no_warm_up)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,17 @@ def test_parallel_fetch_writes_the_graph_a_serial_fetch_writes(graph, cli_env, m
     assert graph_snapshot(graph) == serial["graph"]
 
 
+def test_each_region_lists_its_instances_once(graph, cli_env, moto, serial):
+    """The network scope and the user-data scope share one DescribeInstances per region."""
+    proxy = moto["proxy"]
+    proxy.reset()
+    parallel = load(cli_env, proxy.url, "--max-workers", "8")
+    same_outcome(parallel, serial)
+    assert proxy.actions["ec2:DescribeInstances"] == 2, proxy.actions   # two regions
+    assert proxy.actions["ec2:DescribeInstanceAttribute"] >= 3             # user data, per instance
+    assert graph_snapshot(graph) == serial["graph"]
+
+
 def test_throttled_calls_are_retried_counted_and_lose_nothing(graph, cli_env, moto, serial):
     proxy = moto["proxy"]
     proxy.reset()

@@ -91,8 +91,7 @@ def extract(service: str, raw: dict, ctx: Ctx, out: Out) -> None:
 
 def fetch_user_data(ctx: Ctx) -> dict:
     ec2 = ctx.client("ec2")
-    ids = [i["InstanceId"] for r in pages(ec2, "describe_instances", "Reservations") for i in r.get("Instances", [])
-           if (i.get("State") or {}).get("Name") != "terminated"]
+    ids = [i["InstanceId"] for i in ctx.instances() if (i.get("State") or {}).get("Name") != "terminated"]
     def user_data(iid: str) -> str | None:
         return (ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData").get("UserData") or {}).get("Value")
     return {"user_data": dict(zip(ids, ctx.map(user_data, ids), strict=True))}

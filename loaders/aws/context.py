@@ -6,7 +6,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,6 +76,29 @@ class Ctx:
     stats: FetchStats = field(default_factory=FetchStats, repr=False)
     calls: Executor | None = field(default=None, repr=False)  # the account's pool for per-resource calls
     _clients: dict = field(default_factory=dict, repr=False)
+    _shared: dict = field(default_factory=dict, repr=False)
+    _shared_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def once(self, name: str, fetch: Callable[[], Any]) -> Any:
+        """``fetch()``'s answer, fetched once per context for every scope that asks under ``name`` (EC2's
+        instance list: the network scope and the user-data scope both need it, and it is the costliest list
+        of a large account). The first caller fetches, the others wait for it; an error reaches each."""
+        with self._shared_lock:
+            future, first = self._shared.get(name), name not in self._shared
+            if first:
+                future = self._shared[name] = Future()
+        if first:
+            try:
+                future.set_result(fetch())
+            except BaseException as exc:
+                future.set_exception(exc)
+        return future.result()
+
+    def instances(self) -> list[dict]:
+        """Every EC2 instance of the region (terminated ones included), from one DescribeInstances."""
+        ec2 = self.client("ec2")
+        return self.once("ec2-instances", lambda: [
+            i for r in pages(ec2, "describe_instances", "Reservations") for i in r.get("Instances", [])])
 
     def map(self, call: Callable[[Any], Any], items: Iterable) -> list:
         """``[call(item) for item in items]``, in order, the calls run in the account's call pool when it

@@ -24,7 +24,7 @@ def fetch(ctx: Ctx) -> dict:
         "security_groups": pages(ec2, "describe_security_groups", "SecurityGroups"),
         "interfaces": pages(ec2, "describe_network_interfaces", "NetworkInterfaces"),
         "addresses": ec2.describe_addresses().get("Addresses", []),
-        "instances": [i for r in pages(ec2, "describe_instances", "Reservations") for i in r.get("Instances", [])],
+        "instances": ctx.instances(),
     }
     # The role behind each instance profile, so instances link straight to the identity they run as.
     iam = ctx.client("iam")

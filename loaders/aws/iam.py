@@ -20,18 +20,17 @@ def fetch(ctx: Ctx) -> dict:
     for page in iam.get_paginator("get_account_authorization_details").paginate():
         for key in DETAIL_KEYS:
             raw[key].extend(page.get(key, []))
-    raw["users_extra"] = {}
-    for user in raw["UserDetailList"]:
-        name = user["UserName"]
+
+    def extra(name: str) -> dict:
         keys = iam.list_access_keys(UserName=name).get("AccessKeyMetadata", [])
         for key in keys:  # AccessKeyMetadata never holds the secret; last use is metadata too
             used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"]).get("AccessKeyLastUsed", {})
             key["LastUsed"], key["LastUsedService"] = used.get("LastUsedDate"), used.get("ServiceName")
-        raw["users_extra"][name] = {
-            "console": optional(iam.get_login_profile, "NoSuchEntity", UserName=name) is not None,
-            "mfa": bool(iam.list_mfa_devices(UserName=name).get("MFADevices")),
-            "keys": keys,
-        }
+        return {"console": optional(iam.get_login_profile, "NoSuchEntity", UserName=name) is not None,
+                "mfa": bool(iam.list_mfa_devices(UserName=name).get("MFADevices")),
+                "keys": keys}
+    names = [user["UserName"] for user in raw["UserDetailList"]]
+    raw["users_extra"] = dict(zip(names, ctx.map(extra, names), strict=True))   # every later write waits for IAM
     return raw
 
 

@@ -20,8 +20,9 @@ import http.client
 import re
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 JSON_SERVICES = {"lambda", "secretsmanager", "dynamodb", "ecs", "ecr", "kms", "eks", "inspector2", "macie2"}
@@ -29,6 +30,19 @@ ERRORS = {"500": (500, "InternalFailure", "injected internal error"),
           "403": (403, "AccessDeniedException", "injected access denied"),
           "throttle": (400, "ThrottlingException", "injected throttling"),
           "429": (429, "TooManyRequestsException", "injected rate limit")}
+
+
+def action_of(req: BaseHTTPRequestHandler, body: bytes) -> str:
+    """The API action of a query-protocol request (``Action=`` in the body or the URL) or a JSON one
+    (``X-Amz-Target``); REST requests name none ("")."""
+    target = req.headers.get("X-Amz-Target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    for text in (body.decode("utf-8", "replace") if body else "", urlsplit(req.path).query):
+        found = parse_qs(text).get("Action")
+        if found:
+            return found[0]
+    return ""
 
 
 class FaultProxy:
@@ -40,6 +54,7 @@ class FaultProxy:
         self.latency = latency
         self.hits: dict[str, int] = {}
         self.requests = 0
+        self.actions: Counter[str] = Counter()   # "service:Action" of each request (query and JSON protocols)
         self._lock = threading.Lock()
         proxy = self
 
@@ -63,6 +78,7 @@ class FaultProxy:
         self.faults.clear()
         self.budget.clear()
         self.hits.clear()
+        self.actions.clear()
         self.delay = 0.5
 
     def __enter__(self) -> FaultProxy:
@@ -79,6 +95,7 @@ class FaultProxy:
         service = match.group(1) if match else ""
         with self._lock:  # the server answers each connection in a thread of its own
             self.requests += 1
+            self.actions[f"{service}:{action_of(req, body)}"] += 1
             fault = self.faults.get(service)
             if fault and service in self.budget and self.hits.get(service, 0) >= self.budget[service]:
                 fault = None
