@@ -11,7 +11,8 @@ Faults, per service:
 
 ``budget[service] = n`` limits a service's fault to its first n requests (then the real answers pass),
 as a throttled API answers again once the caller backs off. ``latency`` (seconds) delays every request
-of every service, as a distant endpoint would (the benchmark's ``--latency-ms``).
+of every service, as a distant endpoint would (the benchmark's ``--latency-ms``). ``requests`` counts every
+request and ``actions`` each ``service:Action``.
 """
 
 from __future__ import annotations
