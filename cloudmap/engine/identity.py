@@ -4,6 +4,7 @@ and (through :mod:`cloudmap.engine.privesc`) who can escalate to whom."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 from cloudmap.engine import aws_policy, external, privesc
 from cloudmap.engine.access_levels import (
@@ -182,8 +183,8 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
     model = IamModel.load(graph)
     targets = list(aws_targets(graph))
     outside = external.externals(graph)
-    writer.write("aws-access", derived.ACCESS, [*aws_access(model, targets), *aws_admins(graph, model),
-                                                *external.access(outside, targets)])
+    writer.write("aws-access", derived.ACCESS, chain(aws_access(model, targets), aws_admins(graph, model),
+                                                     external.access(outside, targets)))
     writer.sweep("aws-access", derived.ACCESS)
     assume = list(aws_assume(model))
     writer.write("aws-assume", derived.ASSUME, [*assume, *external.assume(model, outside)])

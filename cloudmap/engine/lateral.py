@@ -53,7 +53,12 @@ def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> Non
         if network:
             by_network[network].append((key, members))
 
-    rows: list[dict] = []
+    writer.write(DERIVATION, REL, _edges(model, nics, by_network))
+    writer.sweep(DERIVATION, REL)
+
+
+def _edges(model: NetworkModel, nics: list[Nic], by_network: dict[str, list[tuple[tuple, list[Nic]]]]):
+    """The edges, source by source (a generator: the writer holds them once, not the caller too)."""
     for src in nics:
         per_source: dict[str, list[tuple[Nic, object]]] = defaultdict(list)
         network = model.subnet_network.get(src.subnet)
@@ -75,17 +80,15 @@ def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> Non
             targets = {t: v for m, v in hits for t in m.workloads if t != w}
             if len(targets) <= MAX_TARGETS:
                 for t, v in targets.items():
-                    rows.append({"source": w, "target": t, "ports": v.access.ports(),
-                                 "protocols": v.access.protocols(), "rules": v.rules})
+                    yield {"source": w, "target": t, "ports": v.access.ports(),
+                           "protocols": v.access.protocols(), "rules": v.rules}
             else:
                 by_subnet: dict[str, list] = defaultdict(list)
                 for m, v in hits:
                     by_subnet[m.subnet].append((m, v))
                 for subnet, items in by_subnet.items():
-                    rows.append({"source": w, "target": subnet, "aggregate": True,
-                                 "targets": len({t for m, _ in items for t in m.workloads if t != w}),
-                                 "ports": sorted({p for _, v in items for p in v.access.ports()}),
-                                 "protocols": sorted({p for _, v in items for p in v.access.protocols()}),
-                                 "rules": sorted({r for _, v in items for r in v.rules})})
-    writer.write(DERIVATION, REL, rows)
-    writer.sweep(DERIVATION, REL)
+                    yield {"source": w, "target": subnet, "aggregate": True,
+                           "targets": len({t for m, _ in items for t in m.workloads if t != w}),
+                           "ports": sorted({p for _, v in items for p in v.access.ports()}),
+                           "protocols": sorted({p for _, v in items for p in v.access.protocols()}),
+                           "rules": sorted({r for _, v in items for r in v.rules})}

@@ -89,7 +89,7 @@ def _dedupe(rows: Iterable[dict], identity: tuple[str, ...]) -> Iterator[dict]:
             if isinstance(value, list) and isinstance(cur.get(name), list):
                 cur[name] = sorted(set(cur[name]) | set(value))
     for k in order:
-        yield seen[k]
+        yield seen.pop(k)   # each raw row is let go as its validated form is made: one copy at a time
 
 
 def stream(graph: Graph, query: str, **params) -> Iterator[dict]:
