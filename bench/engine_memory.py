@@ -2,23 +2,21 @@
 
     NEO4J_URI=bolt://… NEO4J_PASSWORD=… python -m bench.engine_memory
 
-Runs the engine's steps in order in this process (as ``cloudmap analyze`` does) and, before each, resets
-the kernel's peak-RSS mark (``/proc/self/clear_refs``), so each step's ``peak_mb`` is its own. Prints one
-JSON line per step, then the edges written, created and removed: on a graph already analysed by the same
-engine, created and removed are 0 (the same edges), which makes a change to how the engine holds its edges
-checkable for sameness on the same graph. Linux only."""
+Runs the engine in this process (``cloudmap.engine.derive``, as ``cloudmap analyze`` does). As each step
+starts, the kernel's peak-RSS mark (``/proc/self/clear_refs``) is reset, so each step's ``peak_mb`` is its
+own. Prints one JSON line per step, then the edges written, created and removed: on a graph already
+analysed by the same engine, created and removed are 0 (the same edges), which makes a change to how the
+engine holds its edges checkable for sameness on the same graph. Linux only."""
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 
 from bench.server import require_existing
 from cloudmap.config import load_settings
-from cloudmap.engine import _steps
-from cloudmap.engine.writer import EdgeWriter
+from cloudmap.engine import derive
 from cloudmap.graph.driver import connect
 
 
@@ -32,17 +30,21 @@ def status_mb(key: str) -> int:
 def main() -> None:
     require_existing("bench.engine_memory")
     logging.getLogger("neo4j").setLevel(logging.ERROR)
+    print(json.dumps({"baseline_rss_mb": status_mb("VmRSS:")}), flush=True)
+    marks: list[dict] = []
+
+    def step_starts(name: str) -> None:
+        if marks:   # the step before this one has ended: its peak
+            marks[-1]["peak_mb"] = status_mb("VmHWM:")
+        Path("/proc/self/clear_refs").write_text("5")   # VmHWM back to the current RSS
+        marks.append({"step": name, "rss_before_mb": status_mb("VmRSS:")})
+
     with connect(load_settings()) as graph:
-        writer = EdgeWriter(graph, f"derive-bench-memory-{int(time.time())}")
-        print(json.dumps({"baseline_rss_mb": status_mb("VmRSS:")}), flush=True)
-        for name, step in _steps():
-            Path("/proc/self/clear_refs").write_text("5")   # reset VmHWM to the current RSS
-            before, t0 = status_mb("VmRSS:"), time.monotonic()
-            step(graph, writer)
-            print(json.dumps({"step": name, "seconds": round(time.monotonic() - t0, 1), "rss_before_mb": before,
-                              "peak_mb": status_mb("VmHWM:"), "rss_after_mb": status_mb("VmRSS:")}), flush=True)
-        print(json.dumps({"written": dict(writer.written), "created": dict(writer.created),
-                          "removed": dict(writer.removed)}), flush=True)
+        summary = derive(graph, progress=step_starts)
+    marks[-1]["peak_mb"] = status_mb("VmHWM:")
+    for mark, step in zip(marks, summary["steps"], strict=True):
+        print(json.dumps({**mark, "seconds": step["seconds"], "status": step["status"]}), flush=True)
+    print(json.dumps({"edges": summary["edges"]}), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,17 +8,15 @@ here it has a core of its own. The stand-ins for what moto lacks are installed b
 every action it answers with "not implemented" is appended to UNIMPLEMENTED_FILE, one per line.
 
 :func:`moto_process` starts it and yields its endpoint, with the dummy credentials and
-``AWS_ENDPOINT_URL`` set for this process and its children (as ``cloudmap.demo.moto_server`` does)."""
+``AWS_ENDPOINT_URL`` set for this process and its children (``cloudmap.demo.moto_server.emulator_env``)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cloudmap.db.server import free_port
-from cloudmap.demo.moto_server import DUMMY_CREDENTIALS, SEED
+from cloudmap.demo.moto_server import emulator_env, seed
 
 
 def watch_moto(record: Path) -> None:
@@ -82,36 +80,31 @@ def unimplemented(record: Path) -> list[str]:
 def moto_process(record: Path, stub: bool = True) -> Iterator[str]:
     port = free_port()
     record.write_text("")
+    log = record.with_suffix(".log")   # moto's own output, for when it does not start
     cmd = [sys.executable, "-m", "bench.moto_process", str(port), str(record), *([] if stub else ["--no-stub"])]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parent.parent, stdout=out,
+                                stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
-    saved = {k: os.environ.get(k) for k in (*DUMMY_CREDENTIALS, "AWS_ENDPOINT_URL")}
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/seed?a={SEED}", method="POST"),
-                                       timeout=5).close()
+                seed(endpoint, timeout=5)
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto did not start on port {port} (exit code {proc.poll()})") from None
+                    raise RuntimeError(f"moto did not start on port {port} (exit code {proc.poll()}; "
+                                       f"its output: {log})") from None
                 time.sleep(0.2)
-        os.environ.update(DUMMY_CREDENTIALS)
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        yield endpoint
+        with emulator_env(endpoint):
+            yield endpoint
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def main() -> None:

@@ -36,15 +36,30 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    try:
+        seed(endpoint)
+        with emulator_env(endpoint):
+            yield endpoint
+    finally:
+        server.stop()
+
+
+def seed(endpoint: str, timeout: float = 10) -> None:
+    """Fix moto's random ids for this server (raises OSError while it does not answer yet)."""
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/seed?a={SEED}", method="POST"),
+                           timeout=timeout).close()
+
+
+@contextmanager
+def emulator_env(endpoint: str) -> Iterator[None]:
+    """The dummy credentials and ``AWS_ENDPOINT_URL`` in this process's environment (so boto3 here and
+    every child process reach the emulator), restored afterwards."""
     saved = {k: os.environ.get(k) for k in (*DUMMY_CREDENTIALS, "AWS_ENDPOINT_URL")}
     os.environ.update(DUMMY_CREDENTIALS)
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     try:
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/seed?a={SEED}", method="POST"),
-                               timeout=10).close()
-        yield endpoint
+        yield
     finally:
-        server.stop()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

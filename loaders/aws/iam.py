@@ -30,7 +30,8 @@ def fetch(ctx: Ctx) -> dict:
                 "mfa": bool(iam.list_mfa_devices(UserName=name).get("MFADevices")),
                 "keys": keys}
     names = [user["UserName"] for user in raw["UserDetailList"]]
-    raw["users_extra"] = dict(zip(names, ctx.map(extra, names), strict=True))   # every later write waits for IAM
+    # In the call pool: IAM is written first, so every other scope's write waits for these calls.
+    raw["users_extra"] = dict(zip(names, ctx.map(extra, names), strict=True))
     return raw
 
 

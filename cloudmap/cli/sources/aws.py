@@ -20,8 +20,9 @@ def load_aws(
     role_arn: list[str] | None = typer.Option(None, "--role-arn", help="assume this role (repeatable) and load "
                                                  "its account instead of the caller's"),
     max_workers: int = typer.Option(aws.DEFAULT_MAX_WORKERS, "--max-workers", min=1, max=64,
-                                    help="AWS calls in flight at once per account (regions × services fetched "
-                                         "concurrently); 1 fetches one call after another"),
+                                    help="threads per account: regions × services fetched at once, and their "
+                                         "per-resource calls in a second pool of this size; 1 fetches one call "
+                                         "after another"),
     fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
 ) -> None:
     """Load AWS accounts: network, compute, identity, data and security signals, one sync per account.
