@@ -14,7 +14,7 @@ import json
 import logging
 from pathlib import Path
 
-from bench.server import require_existing
+from bench.server import require_existing, reset_hwm
 from cloudmap.config import load_settings
 from cloudmap.engine import derive
 from cloudmap.graph.driver import connect
@@ -36,7 +36,7 @@ def main() -> None:
     def step_starts(name: str) -> None:
         if marks:   # the step before this one has ended: its peak
             marks[-1]["peak_mb"] = status_mb("VmHWM:")
-        Path("/proc/self/clear_refs").write_text("5")   # VmHWM back to the current RSS
+        reset_hwm()
         marks.append({"step": name, "rss_before_mb": status_mb("VmRSS:")})
 
     with connect(load_settings()) as graph:

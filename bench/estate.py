@@ -34,10 +34,6 @@ class Stream:
     rows: Iterator[dict]
 
 
-def _acct(u: int) -> str:
-    return f"{100000000000 + u // UNITS_PER_ACCOUNT:012d}"
-
-
 def _vuln_rows(seed: int) -> Iterator[dict]:
     rnd = random.Random(seed)
     for i in range(CVE_POOL):
@@ -49,8 +45,14 @@ def _vuln_rows(seed: int) -> Iterator[dict]:
 
 
 class Estate:
-    def __init__(self, units: int, seed: int = 7):
+    """``units`` units; ``accounts`` spreads them over that many accounts (default: 20 units per account)."""
+
+    def __init__(self, units: int, seed: int = 7, accounts: int | None = None):
         self.units, self.seed = units, seed
+        self.per_account = UNITS_PER_ACCOUNT if accounts is None else max(1, -(-units // accounts))
+
+    def acct(self, u: int) -> str:
+        return f"{100000000000 + u // self.per_account:012d}"
 
     def _rnd(self, u: int) -> random.Random:
         return random.Random(self.seed * 1_000_003 + u)
@@ -76,10 +78,10 @@ class Estate:
             yield from self._unit_nodes(kind, u)
 
     def _unit_nodes(self, kind, u: int) -> Iterator[dict]:
-        a, r = _acct(u), REGION
+        a, r = self.acct(u), REGION
         base = {"provider": "aws", "account_id": a, "region": r}
         if kind is aws.ACCOUNT:
-            if u % UNITS_PER_ACCOUNT == 0:
+            if u % self.per_account == 0:
                 yield {"id": f"arn:aws:iam::{a}:root", "name": f"acct-{a}", "provider": "aws", "account_id": a}
             return
         vpc = f"arn:aws:ec2:{r}:{a}:vpc/vpc-{u:08x}"
@@ -177,7 +179,7 @@ class Estate:
             yield from self._unit_rels(kind, u)
 
     def _unit_rels(self, kind, u: int) -> Iterator[dict]:
-        a = _acct(u)
+        a = self.acct(u)
         acct = f"arn:aws:iam::{a}:root"
         vpc = f"arn:aws:ec2:{REGION}:{a}:vpc/vpc-{u:08x}"
         rnd = self._rnd(u + 99)
@@ -241,17 +243,17 @@ class Estate:
                     yield {"source": self.bucket(u, b), "target": PCI_TAGGED}
 
     # -- ids -------------------------------------------------------------------------------------------
-    def subnet(self, u, s): return f"arn:aws:ec2:{REGION}:{_acct(u)}:subnet/subnet-{u:08x}{s}"
-    def igw(self, u): return f"arn:aws:ec2:{REGION}:{_acct(u)}:internet-gateway/igw-{u:08x}"
-    def rtb(self, u, t): return f"arn:aws:ec2:{REGION}:{_acct(u)}:route-table/rtb-{u:08x}{t}"
-    def sg(self, u, g): return f"arn:aws:ec2:{REGION}:{_acct(u)}:security-group/sg-{u:08x}{g}"
-    def vm(self, u, i): return f"arn:aws:ec2:{REGION}:{_acct(u)}:instance/i-{u:08x}{i:03d}"
-    def eni(self, u, i): return f"arn:aws:ec2:{REGION}:{_acct(u)}:network-interface/eni-{u:08x}{i:03d}"
-    def role(self, u, k): return f"arn:aws:iam::{_acct(u)}:role/role-{u}-{k}"
-    def policy(self, u, k): return f"arn:aws:iam::{_acct(u)}:policy/policy-{u}-{k}"
-    def profile(self, u, k): return f"arn:aws:iam::{_acct(u)}:instance-profile/profile-{u}-{k}"
+    def subnet(self, u, s): return f"arn:aws:ec2:{REGION}:{self.acct(u)}:subnet/subnet-{u:08x}{s}"
+    def igw(self, u): return f"arn:aws:ec2:{REGION}:{self.acct(u)}:internet-gateway/igw-{u:08x}"
+    def rtb(self, u, t): return f"arn:aws:ec2:{REGION}:{self.acct(u)}:route-table/rtb-{u:08x}{t}"
+    def sg(self, u, g): return f"arn:aws:ec2:{REGION}:{self.acct(u)}:security-group/sg-{u:08x}{g}"
+    def vm(self, u, i): return f"arn:aws:ec2:{REGION}:{self.acct(u)}:instance/i-{u:08x}{i:03d}"
+    def eni(self, u, i): return f"arn:aws:ec2:{REGION}:{self.acct(u)}:network-interface/eni-{u:08x}{i:03d}"
+    def role(self, u, k): return f"arn:aws:iam::{self.acct(u)}:role/role-{u}-{k}"
+    def policy(self, u, k): return f"arn:aws:iam::{self.acct(u)}:policy/policy-{u}-{k}"
+    def profile(self, u, k): return f"arn:aws:iam::{self.acct(u)}:instance-profile/profile-{u}-{k}"
     def bucket(self, u, b): return f"arn:aws:s3:::bucket-{u}-{b}"
-    def db(self, u, d): return f"arn:aws:rds:{REGION}:{_acct(u)}:db:db-{u}-{d}"
+    def db(self, u, d): return f"arn:aws:rds:{REGION}:{self.acct(u)}:db:db-{u}-{d}"
 
 
 def units_for(assets: int) -> int:

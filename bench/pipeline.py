@@ -30,12 +30,13 @@ import importlib
 import json
 import logging
 import math
+import os
 import resource
 import time
 
 from bench.estate import Estate, units_for
 from bench.ingest import core, wipe
-from bench.server import bench_server, hwm_mb, require_existing
+from bench.server import bench_server, hwm_mb, require_existing, reset_hwm
 from cloudmap.engine import derive
 from cloudmap.findings.analysis import run_analysis
 from cloudmap.graph.driver import connect
@@ -116,29 +117,34 @@ def rules_only(passes: int) -> list[dict]:
     return out
 
 
-def run(sizes: list[int], batch: int, baseline_ref: str | None = None, compare_rules: bool = False) -> list[dict]:
+def run(sizes: list[int], batch: int, baseline_ref: str | None = None, compare_rules: bool = False,
+        accounts: list[int] | None = None) -> list[dict]:
     out = []
     with bench_server() as (cfg, server):
         graph = connect(cfg)
         apply_schema(graph)
-        for assets in sizes:
+        for i, assets in enumerate(sizes):
             wipe(graph)
-            estate = Estate(units_for(assets))
+            estate = Estate(units_for(assets), accounts=accounts[i] if accounts else None)
             ingest_s, rows = core(graph, estate, batch)
+            reset_hwm()
             t0 = time.perf_counter()
             derived = derive(graph)
             derive_s = time.perf_counter() - t0
+            engine_peak = hwm_mb(os.getpid())
             t0 = time.perf_counter()
             summary = run_analysis(graph, derive=False)
             rules_s = time.perf_counter() - t0
             counts = graph.read("MATCH (n) WITH count(n) AS nodes CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
                                 "RETURN nodes, rels")[0]
-            rec = {"assets": estate.units * 125, "rows_ingested": rows, "ingest_s": round(ingest_s, 1),
+            rec = {"assets": estate.units * 125, "accounts": -(-estate.units // estate.per_account),
+                   "rows_ingested": rows, "ingest_s": round(ingest_s, 1),
                    "derive_s": round(derive_s, 1), "rules_findings_s": round(rules_s, 1),
                    "total_s": round(ingest_s + derive_s + rules_s, 1),
                    "derive_steps_s": {st["name"]: st["seconds"] for st in derived["steps"]},
                    "derived_edges": _derived_total(derived), "findings": _findings_total(summary),
                    "graph_nodes": counts["nodes"], "graph_rels": counts["rels"],
+                   "engine_peak_rss_mb": round(engine_peak),
                    "loader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                    "neo4j_peak_rss_mb": round(hwm_mb(server.running_pid())) if server else None}
             if baseline_ref:
@@ -167,6 +173,8 @@ def main() -> None:
     logging.getLogger("neo4j").setLevel(logging.ERROR)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--assets", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    ap.add_argument("--accounts", type=int, nargs="+",
+                    help="accounts per size, one per --assets value (default: 2,500 assets per account)")
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--baseline-ref", help="also time the identity derivation of the engine at this git revision")
     ap.add_argument("--compare-rules", action="store_true",
@@ -178,7 +186,9 @@ def main() -> None:
     if args.rules_only:
         rules_only(args.passes)
         return
-    run(args.assets, args.batch, args.baseline_ref, args.compare_rules)
+    if args.accounts and len(args.accounts) != len(args.assets):
+        ap.error("--accounts takes one value per --assets value")
+    run(args.assets, args.batch, args.baseline_ref, args.compare_rules, args.accounts)
 
 
 if __name__ == "__main__":

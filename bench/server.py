@@ -31,6 +31,12 @@ def hwm_mb(pid: int) -> float:
     return float("nan")
 
 
+def reset_hwm() -> None:
+    """Set this process's peak-RSS mark (VmHWM) back to its current RSS (Linux), so the next
+    :func:`hwm_mb` reads the peak of what runs in between."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 @contextmanager
 def bench_server(heap: str = "2g", pagecache: str = "1g"):
     """Yields (settings, server or None)."""

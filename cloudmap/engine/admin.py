@@ -19,10 +19,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from cloudmap.engine import aws_policy
-from cloudmap.engine.iam_model import IamModel, safe_statements
-from cloudmap.engine.writer import EdgeWriter
+from cloudmap.engine.iam_model import IamModel, account_key, safe_statements
 from cloudmap.graph.driver import Graph
-from cloudmap.graph.kinds import derived
 
 DERIVATION = "account-admin"
 ADMIN_PROBES = ("iam:CreateUser", "iam:AttachRolePolicy", "ec2:RunInstances", "s3:GetObject", "kms:Decrypt")
@@ -35,17 +33,22 @@ _EVERYTHING = aws_policy.parse_policy(json.dumps({"Statement": [{"Effect": "Allo
                                       "granted-by-itself")
 
 
-def _accounts(graph: Graph) -> dict[str, str]:
+def account_ids(graph: Graph) -> dict[str, str]:
+    """Each ``:Account`` node's id, by its id and by its account number."""
     return {r["k"]: r["id"] for r in graph.read(
         "MATCH (a:Account) UNWIND [a.id, a.account_id] AS k WITH a, k WHERE k IS NOT NULL RETURN k, a.id AS id")}
 
 
-def admin_groups(graph: Graph, model: IamModel, accounts: dict[str, str]) -> Iterator[dict]:
+def admin_groups(graph: Graph, model: IamModel, accounts: dict[str, str],
+                 within: list[str] | None = None) -> Iterator[dict]:
+    """Groups (of the ``within`` accounts, or all) whose own policies allow everything."""
     scps: dict[str, tuple] = {p.account_id: p.scps for p in model.principals.values()}
-    for row in graph.read("""
+    for row in graph.read(f"""
             MATCH (g:Group) WHERE coalesce(g.provider, 'aws') = 'aws'
+              AND ($within IS NULL OR {account_key("g")} IN $within)
             RETURN g.id AS id, g.account_id AS acct,
-                   COLLECT { MATCH (g)-[:HAS_POLICY]->(x:Policy) RETURN [x.id, x.document] } AS policies"""):
+                   COLLECT {{ MATCH (g)-[:HAS_POLICY]->(x:Policy) RETURN [x.id, x.document] }} AS policies""",
+                          within=within):
         acct = row["acct"] or aws_policy.account_of(row["id"])
         statements = safe_statements([tuple(p) for p in row["policies"]], model.warn)
         full = aws_policy.full_admin_statements(statements)
@@ -80,11 +83,3 @@ def self_escalations(graph: Graph, model: IamModel, escalations: list[dict],
             yield {"source": e["source"], "target": row["account"], "method": AZURE_SELF_ASSIGN,
                    "evidence": e.get("evidence") or [], "conditional": False,
                    "explanation": "assigns itself Owner at a scope that contains the subscription"}
-
-
-def derive_account_admin(graph: Graph, writer: EdgeWriter, model: IamModel, escalations: list[dict]) -> None:
-    accounts = _accounts(graph)
-    writer.write(DERIVATION, derived.ACCESS, admin_groups(graph, model, accounts))
-    writer.write(DERIVATION, derived.ESCALATE, self_escalations(graph, model, escalations, accounts))
-    writer.sweep(DERIVATION, derived.ACCESS)
-    writer.sweep(DERIVATION, derived.ESCALATE)

@@ -6,6 +6,7 @@ the root to the account; and a cached ``can(action, resource, context=...)`` per
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -21,6 +22,14 @@ ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"   # what an attacke
 IAM_REGION = "us-east-1"   # aws:RequestedRegion of IAM's global endpoint
 ATTACH_ACTIONS = ("iam:attachrolepolicy", "iam:attachuserpolicy", "iam:attachgrouppolicy")
 ADMIN_PROBES = ("iam:CreateUser", "iam:AttachRolePolicy", "ec2:RunInstances", "s3:GetObject", "kms:Decrypt")
+
+
+def account_key(var: str) -> str:
+    """Cypher for the account a node belongs to, as the engine keys it: its ``account_id``, else the
+    account of its ARN, else ``""`` (the same as ``row["account"] or aws_policy.account_of(id)``)."""
+    return (f"CASE WHEN coalesce({var}.account_id, '') <> '' THEN {var}.account_id "
+            f"WHEN {var}.id STARTS WITH 'arn:' AND size(split({var}.id, ':')) > 5 THEN split({var}.id, ':')[4] "
+            f"ELSE '' END")
 
 
 @dataclass(eq=False)
@@ -107,6 +116,7 @@ class IamModel:
     policy_holders: dict[str, set[str]] = field(default_factory=dict)   # managed policy id -> principal ids
     group_members: dict[str, set[str]] = field(default_factory=dict)
     in_account: dict[str, list[Principal]] = field(default_factory=dict)
+    foreign: dict[str, Principal] = field(default_factory=dict)   # other accounts' roles a pass judges (context only)
     warnings: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
@@ -114,7 +124,9 @@ class IamModel:
         log.warning("%s", message)
 
     @staticmethod
-    def load(graph: Graph) -> IamModel:
+    def load(graph: Graph, accounts: Collection[str] | None = None, ids: Collection[str] | None = None) -> IamModel:
+        """The principals of ``accounts`` (their account property, else their ARN's; ``""`` for neither), or
+        those with the given ``ids``, or (neither given) every AWS principal."""
         m = IamModel()
         # SCPs per account, one level per Organizations target (root, each OU, the account): at every
         # level one of the SCPs attached there must allow the action.
@@ -130,6 +142,7 @@ class IamModel:
         shared: dict[tuple, tuple[dict, dict]] = {}
         for row in stream(graph, """
                 MATCH (p:Identity) WHERE (p:User OR p:Role) AND coalesce(p.provider, 'aws') = 'aws'
+                  AND ($ids IS NULL OR p.id IN $ids) AND ($accounts IS NULL OR ACCOUNT_OF_P IN $accounts)
                 RETURN p.id AS id, CASE WHEN p:Role THEN 'Role' ELSE 'User' END AS kind, p.account_id AS acct,
                        p.trust_policy AS trust, p.tags AS tags,
                        COLLECT { MATCH (p)-[:HAS_POLICY]->(x:Policy) RETURN [x.id, x.document, 'own'] } AS own,
@@ -137,7 +150,7 @@ class IamModel:
                                  RETURN [x.id, x.document, 'group:' + g.id] } AS grp,
                        COLLECT { MATCH (p)-[:MEMBER_OF]->(g:Group) RETURN g.id } AS groups,
                        COLLECT { MATCH (p)-[:HAS_PERMISSION_BOUNDARY]->(x:Policy) RETURN [x.id, x.document] } AS pb
-                """):
+                """.replace("ACCOUNT_OF_P", account_key("p")), ids=None if ids is None else list(ids), accounts=None if accounts is None else list(accounts)):
             acct = row["acct"] or aws_policy.account_of(row["id"])
             policies = [tuple(x) for x in row["own"] + row["grp"]]
             tags = dict(t.split("=", 1) if "=" in t else (t, "") for t in row["tags"] or [])
@@ -210,7 +223,7 @@ class IamModel:
             values["iam:passedtoservice"] = (service,)
         if action.lower() in ATTACH_ACTIONS:
             values["iam:policyarn"] = (ADMIN_POLICY,)
-        target = self.principals.get(resource)
+        target = self.principals.get(resource) or self.foreign.get(resource)
         if target is not None:
             values["iam:permissionsboundary"] = tuple(sorted({s.policy_id for s in target.boundary or ()}))
             if resource_tags is None:
@@ -218,11 +231,11 @@ class IamModel:
         return RequestContext(values, p.tags if p.tags is not None else {}, resource_tags, chosen)
 
     def trust(self, role: Principal) -> tuple[Statement, ...]:
-        return _trust(role.id, role.trust_policy or "") if role.trust_policy else ()
+        return trust_statements(role.id, role.trust_policy or "") if role.trust_policy else ()
 
 
 @lru_cache(maxsize=4096)
-def _trust(role_id: str, document: str) -> tuple[Statement, ...]:
+def trust_statements(role_id: str, document: str) -> tuple[Statement, ...]:
     try:
         return aws_policy.parse_policy(document, f"{role_id}#trust-policy")
     except aws_policy.PolicyError as exc:

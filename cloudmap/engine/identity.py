@@ -3,10 +3,10 @@ and (through :mod:`cloudmap.engine.privesc`) who can escalate to whom."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain
 
-from cloudmap.engine import aws_policy, external, privesc
+from cloudmap.engine import admin, aws_policy, external, privesc
 from cloudmap.engine.access_levels import (
     AWS_PROBE_NEEDS,
     AWS_PROBE_ORDER,
@@ -17,7 +17,8 @@ from cloudmap.engine.access_levels import (
     access_edge,
     level_of,
 )
-from cloudmap.engine.admin import derive_account_admin
+from cloudmap.engine.account_passes import CrossAccount, aws_targets, plan
+from cloudmap.engine.admin import account_ids
 from cloudmap.engine.azure_rbac import RoleDefinition
 from cloudmap.engine.iam_model import IamModel, Principal
 from cloudmap.engine.writer import EdgeWriter, stream
@@ -38,14 +39,7 @@ def authenticate_as(graph: Graph) -> Iterator[dict]:
 
 # -- AWS ----------------------------------------------------------------------------------------------
 
-def aws_targets(graph: Graph) -> Iterator[dict]:
-    labels = " OR ".join(f"t:{lbl}" for lbl in AWS_PROBE_ORDER)
-    yield from stream(graph, f"""
-        MATCH (t:Asset) WHERE ({labels}) AND coalesce(t.provider, 'aws') = 'aws'
-        RETURN t.id AS id, t.account_id AS account, t.resource_policy AS policy, labels(t) AS labels""")
-
-
-def aws_access(model: IamModel, targets: list[dict]) -> Iterator[dict]:
+def aws_access(model: IamModel, targets: Iterable[dict]) -> Iterator[dict]:
     for t in targets:
         kind = next(lbl for lbl in AWS_PROBE_ORDER if lbl in t["labels"])
         rpol = None
@@ -79,9 +73,8 @@ def _with_follow_up(p: Principal, d: aws_policy.Decision, action: str) -> aws_po
                                conditions=[*d.conditions, *follow.conditions])
 
 
-def aws_admins(graph: Graph, model: IamModel) -> Iterator[dict]:
-    accounts = {r["k"]: r["id"] for r in graph.read(
-        "MATCH (a:Account) UNWIND [a.id, a.account_id] AS k WITH a, k WHERE k IS NOT NULL RETURN k, a.id AS id")}
+def aws_admins(model: IamModel, accounts: dict[str, str]) -> Iterator[dict]:
+    """Principals allowed everything in their account (``accounts``: :func:`admin.account_ids`)."""
     for p in model.principals.values():
         full = p.full_admin() if p.account_id in accounts else []
         if full:
@@ -91,8 +84,10 @@ def aws_admins(graph: Graph, model: IamModel) -> Iterator[dict]:
                    "reason": f"allowed every action on every resource by {', '.join(names)}"}
 
 
-def aws_assume(model: IamModel) -> Iterator[dict]:
-    for role in model.principals.values():
+def aws_assume(model: IamModel, foreign: Iterable[Principal] = ()) -> Iterator[dict]:
+    """CAN_ASSUME from the model's principals to its roles and to the ``foreign`` roles (of accounts outside
+    the model) whose trust policy admits them."""
+    for role in chain(model.principals.values(), foreign):
         trust = model.trust(role)
         if role.kind != "Role" or not trust:
             continue
@@ -180,25 +175,33 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
     writer.write("authenticate-as", derived.AUTHENTICATE_AS, authenticate_as(graph))
     writer.sweep("authenticate-as", derived.AUTHENTICATE_AS)
 
-    model = IamModel.load(graph)
-    targets = list(aws_targets(graph))
-    outside = external.externals(graph)
-    writer.write("aws-access", derived.ACCESS, chain(aws_access(model, targets), aws_admins(graph, model),
-                                                     external.access(outside, targets)))
-    writer.sweep("aws-access", derived.ACCESS)
-    assume = list(aws_assume(model))
-    writer.write("aws-assume", derived.ASSUME, [*assume, *external.assume(model, outside)])
-    writer.sweep("aws-assume", derived.ASSUME)
+    # AWS: one pass per batch of accounts (cloudmap.engine.account_passes), each written as it is done
+    accounts, outside, cross = account_ids(graph), external.externals(graph), CrossAccount.load(graph)
+    for within in plan(graph):
+        model = IamModel.load(graph, accounts=within)
+        model.foreign = {r.id: r for r in cross.roles_for(within, model)}
+        own = list(aws_targets(graph, within))
+        judged = aws_targets(graph) if "" in within else chain(own, cross.targets_for(within, model))
+        writer.write("aws-access", derived.ACCESS, chain(aws_access(model, judged), aws_admins(model, accounts),
+                                                         external.access(outside, own)))
+        assume = list(aws_assume(model, model.foreign.values()))
+        writer.write("aws-assume", derived.ASSUME, [*assume, *external.assume(model, outside)])
+        held = sorted({pid for p in model.principals.values() for pid, _, _ in p.policies})
+        escalations = list(privesc.aws_escalations(model, privesc.aws_facts(graph, assume, within, held)))
+        writer.write("privilege-escalation", derived.ESCALATE, escalations)
+        writer.write(admin.DERIVATION, derived.ACCESS, admin.admin_groups(graph, model, accounts, within))
+        writer.write(admin.DERIVATION, derived.ESCALATE, admin.self_escalations(graph, model, escalations, accounts))
 
     assignments = list(azure_assignments(graph))
     writer.write("azure-access", derived.ACCESS, [*azure_access(graph, assignments), *azure_vault_policies(graph)])
-    writer.sweep("azure-access", derived.ACCESS)
-
-    escalations = list(privesc.escalations(graph, model, assume, assignments))
+    escalations = list(privesc.azure_escalations(assignments, privesc.azure_compute(graph)))
     writer.write("privilege-escalation", derived.ESCALATE, escalations)
-    writer.sweep("privilege-escalation", derived.ESCALATE)
+    writer.write(admin.DERIVATION, derived.ESCALATE, admin.self_escalations(graph, IamModel(), escalations, accounts))
 
-    derive_account_admin(graph, writer, model, escalations)
+    for derivation, kind in (("aws-access", derived.ACCESS), ("aws-assume", derived.ASSUME),
+                             ("azure-access", derived.ACCESS), ("privilege-escalation", derived.ESCALATE),
+                             (admin.DERIVATION, derived.ACCESS), (admin.DERIVATION, derived.ESCALATE)):
+        writer.sweep(derivation, kind)
 
 
 __all__ = ["Principal", "derive_identity"]

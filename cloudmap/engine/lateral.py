@@ -53,17 +53,43 @@ def derive_lateral(graph: Graph, writer: EdgeWriter, model: NetworkModel) -> Non
         if network:
             by_network[network].append((key, members))
 
-    writer.write(DERIVATION, REL, _edges(model, nics, by_network))
+    # Written network by network, so the writer holds one network's edges at a time (a workload with
+    # interfaces in several networks joins them into one batch: its edges are merged within one write).
+    for batch in _network_batches(model, nics):
+        writer.write(DERIVATION, REL, _edges(model, batch, by_network))
     writer.sweep(DERIVATION, REL)
+
+
+def _network_batches(model: NetworkModel, nics: list[Nic]) -> list[list[Nic]]:
+    """The source interfaces grouped by network; networks that share a workload are one group."""
+    parent: dict[str, str] = {}
+
+    def root(n: str) -> str:
+        while parent.setdefault(n, n) != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    first_network: dict[str, str] = {}
+    for nic in nics:
+        network = model.subnet_network.get(nic.subnet)
+        if not network:
+            continue   # outside any known network: no peer to reach
+        for w in nic.workloads:
+            parent[root(first_network.setdefault(w, network))] = root(network)
+    batches: dict[str, list[Nic]] = defaultdict(list)
+    for nic in nics:
+        network = model.subnet_network.get(nic.subnet)
+        if network:
+            batches[root(network)].append(nic)
+    return [batches[k] for k in sorted(batches)]
 
 
 def _edges(model: NetworkModel, nics: list[Nic], by_network: dict[str, list[tuple[tuple, list[Nic]]]]):
     """The edges, source by source (a generator: the writer holds them once, not the caller too)."""
     for src in nics:
         per_source: dict[str, list[tuple[Nic, object]]] = defaultdict(list)
-        network = model.subnet_network.get(src.subnet)
-        if not network:
-            continue   # outside any known network: no peer to reach
+        network = model.subnet_network[src.subnet]
         reachable = [(n, bucket) for n in {network} | model.peers.get(network, set()) for bucket in by_network.get(n, ())]
         for n, ((_, provider, _, _, listens), members) in reachable:
             same_network = n == network

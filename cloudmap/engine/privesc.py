@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from cloudmap.engine.aws_conditions import RequestContext
 from cloudmap.engine.aws_policy import NEW_RESOURCE, account_of
 from cloudmap.engine.azure_rbac import RoleDefinition, scope_covers
-from cloudmap.engine.iam_model import IamModel, Principal
+from cloudmap.engine.iam_model import IamModel, Principal, account_key
 from cloudmap.engine.privesc_methods import AWS_METHODS, AZURE_METHODS, METHODS, Method
 from cloudmap.engine.writer import stream
 from cloudmap.graph.driver import Graph
 
-__all__ = ["METHODS", "AwsFacts", "aws_escalations", "azure_escalations", "escalations"]
+__all__ = ["METHODS", "AwsFacts", "aws_escalations", "azure_escalations"]
 
 RETAGGED = ("aws:resourcetag/", "iam:resourcetag/")
 PASS_ROLE = "iam:PassRole"
@@ -42,24 +42,32 @@ class AwsFacts:
     assume: list[dict] = field(default_factory=list)            # CAN_ASSUME rows
 
 
-def aws_facts(graph: Graph, assume: list[dict]) -> AwsFacts:
-    groups = [r["id"] for r in graph.read("MATCH (g:Group) WHERE coalesce(g.provider, 'aws') = 'aws' RETURN g.id AS id")]
-    policies = {r["id"]: {"default_version_id": r["v"]} for r in graph.read(
+def aws_facts(graph: Graph, assume: list[dict], accounts: list[str] | None = None,
+              policies: list[str] | None = None) -> AwsFacts:
+    """The facts of ``accounts`` (and of no known account, which every account's principals see) and the
+    managed ``policies`` (the ids their principals hold), or all."""
+    within = None if accounts is None else [*accounts, ""]
+    groups = [r["id"] for r in graph.read(f"MATCH (g:Group) WHERE coalesce(g.provider, 'aws') = 'aws' "
+                                          f"AND ($within IS NULL OR {account_key('g')} IN $within) RETURN g.id AS id", within=within)]
+    versions = {r["id"]: {"default_version_id": r["v"]} for r in graph.read(
         "MATCH (x:Policy) WHERE x.policy_type = 'managed' AND coalesce(x.provider, 'aws') = 'aws' "
-        "RETURN x.id AS id, x.default_version_id AS v")}
-    users = {r["id"]: {"keys": r["keys"], "password": bool(r["password"])} for r in stream(graph, """
-        MATCH (u:User) WHERE coalesce(u.provider, 'aws') = 'aws'
-        RETURN u.id AS id, COUNT { (u)-[:HAS_KEY]->() } AS keys, u.has_console_password AS password""")}
+        "AND ($ids IS NULL OR x.id IN $ids) RETURN x.id AS id, x.default_version_id AS v", ids=policies)}
+    users = {r["id"]: {"keys": r["keys"], "password": bool(r["password"])} for r in stream(graph, f"""
+        MATCH (u:User) WHERE coalesce(u.provider, 'aws') = 'aws' AND ($within IS NULL OR {account_key('u')} IN $within)
+        RETURN u.id AS id, COUNT {{ (u)-[:HAS_KEY]->() }} AS keys, u.has_console_password AS password""",
+                                                                                  within=within)}
     labels = " OR ".join(f"c:{lbl}" for lbl in sorted({lbl for m in AWS_METHODS for lbl in (*m.uses, m.needs) if lbl}))
     resources = list(stream(graph, f"""
         MATCH (c:Asset) WHERE ({labels}) AND coalesce(c.provider, 'aws') = 'aws'
+          AND ($within IS NULL OR {account_key('c')} IN $within)
         OPTIONAL MATCH (c)-[:USES_IDENTITY]->(i:Role)
         OPTIONAL MATCH (c)-[:USES_PROFILE]->(:InstanceProfile)-[:HAS_ROLE]->(lr:Role)
         OPTIONAL MATCH (ip:InstanceProfile)-[:ATTACHED_TO]->(c)
-        RETURN c.id AS id, labels(c) AS labels, coalesce(i.id, lr.id) AS identity, c.tags AS tags, ip.id AS profile"""))
+        RETURN c.id AS id, {account_key('c')} AS account, labels(c) AS labels, coalesce(i.id, lr.id) AS identity,
+               c.tags AS tags, ip.id AS profile""", within=within))
     for r in resources:
         r["tags"] = tag_map(r["tags"])
-    return AwsFacts(groups, policies, resources, users, assume)
+    return AwsFacts(groups, versions, resources, users, assume)
 
 
 def tag_map(tags: list[str] | None) -> dict[str, str]:
@@ -130,10 +138,11 @@ class _Account:
 
 def _by_account(model: IamModel, facts: AwsFacts) -> dict[str, _Account]:
     index: dict[str, _Account] = {}
-    for kind, items, key in (("principals", model.principals.values(), lambda q: q.id),
-                             ("groups", facts.groups, str), ("resources", facts.resources, lambda r: r["id"])):
+    for kind, items, key in (("principals", model.principals.values(), lambda q: q.account_id),
+                             ("groups", facts.groups, account_of),
+                             ("resources", facts.resources, lambda r: r.get("account") or account_of(r["id"]))):
         for item in items:
-            getattr(index.setdefault(account_of(key(item)), _Account()), kind).append(item)
+            getattr(index.setdefault(key(item), _Account()), kind).append(item)
     return index
 
 
@@ -426,7 +435,4 @@ class _ScopeIndex:
         return [c for c in self.items[lo:hi] if scope_covers(scope, c["id"])]
 
 
-def escalations(graph: Graph, model: IamModel, assume: list[dict], assignments: list[dict]) -> Iterator[dict]:
-    yield from aws_escalations(model, aws_facts(graph, assume))
-    yield from azure_escalations(assignments, azure_compute(graph))
 
