@@ -154,9 +154,9 @@ def derive_config_credentials(graph: Graph, writer: EdgeWriter) -> None:
                   for e in exposed])
     writer.sweep("config-credentials", EXPOSES_CREDENTIAL)
     rows: dict[str, list[dict]] = {"CAN_AUTHENTICATE_AS": [], "CAN_ACCESS": []}
-    if exposed:   # readers without a resource policy: the holder's account (any, for a holder of none)
-        held_in = {h["account"] or "" for h in holds}
-        model = IamModel.load(graph, accounts=None if "" in held_in else [*held_in, ""])
+    if exposed:   # AWS readers need no resource policy: the holder's account (any, for a holder of none)
+        held_in = {h["account"] or "" for h in holds if any(label in h["labels"] for label, _ in AWS_READ_ACTIONS)}
+        model = IamModel.load(graph, accounts=None if "" in held_in else [*held_in, ""]) if held_in else IamModel()
         for rel, row in uses(graph, model, holds, exposed):
             rows[rel].append(row)
     for kind in (AUTHENTICATE_AS, ACCESS):
