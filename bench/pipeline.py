@@ -32,6 +32,7 @@ import logging
 import math
 import os
 import resource
+import sys
 import time
 
 from bench.estate import Estate, units_for
@@ -117,24 +118,33 @@ def rules_only(passes: int) -> list[dict]:
     return out
 
 
+def stage(message: str) -> None:
+    """A progress line on stderr as each stage ends (a long run that is stopped still says how far it got)."""
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
 def run(sizes: list[int], batch: int, baseline_ref: str | None = None, compare_rules: bool = False,
-        accounts: list[int] | None = None) -> list[dict]:
+        accounts: list[int] | None = None, heap: str = "2g", pagecache: str = "1g") -> list[dict]:
     out = []
-    with bench_server() as (cfg, server):
+    with bench_server(heap, pagecache) as (cfg, server):
         graph = connect(cfg)
         apply_schema(graph)
         for i, assets in enumerate(sizes):
             wipe(graph)
             estate = Estate(units_for(assets), accounts=accounts[i] if accounts else None)
             ingest_s, rows = core(graph, estate, batch)
+            stage(f"{estate.units * 125} assets: ingest {ingest_s:.1f} s, {rows} rows")
             reset_hwm()
             t0 = time.perf_counter()
             derived = derive(graph)
             derive_s = time.perf_counter() - t0
             engine_peak = hwm_mb(os.getpid())
+            stage(f"{estate.units * 125} assets: derive {derive_s:.1f} s, engine peak {engine_peak:.0f} MB, "
+                  + ", ".join(f"{st['name']} {st['seconds']} s" for st in derived["steps"]))
             t0 = time.perf_counter()
             summary = run_analysis(graph, derive=False)
             rules_s = time.perf_counter() - t0
+            stage(f"{estate.units * 125} assets: rules + findings {rules_s:.1f} s")
             counts = graph.read("MATCH (n) WITH count(n) AS nodes CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
                                 "RETURN nodes, rels")[0]
             rec = {"assets": estate.units * 125, "accounts": -(-estate.units // estate.per_account),
@@ -176,6 +186,8 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, nargs="+",
                     help="accounts per size, one per --assets value (default: 2,500 assets per account)")
     ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--heap", default="2g", help="the bench Neo4j server's heap (default 2g)")
+    ap.add_argument("--pagecache", default="1g", help="the bench Neo4j server's page cache (default 1g)")
     ap.add_argument("--baseline-ref", help="also time the identity derivation of the engine at this git revision")
     ap.add_argument("--compare-rules", action="store_true",
                     help="also time the template rules alone against all rules with the generic path rules")
@@ -188,7 +200,7 @@ def main() -> None:
         return
     if args.accounts and len(args.accounts) != len(args.assets):
         ap.error("--accounts takes one value per --assets value")
-    run(args.assets, args.batch, args.baseline_ref, args.compare_rules, args.accounts)
+    run(args.assets, args.batch, args.baseline_ref, args.compare_rules, args.accounts, args.heap, args.pagecache)
 
 
 if __name__ == "__main__":
