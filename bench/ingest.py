@@ -27,6 +27,9 @@ from cloudmap.graph.schema import apply_schema
 
 
 def wipe(graph) -> None:
+    """Relationships first, then nodes, each in bounded transactions (a batch of nodes with hundreds of
+    thousands of relationships between them exceeds the transaction memory pool)."""
+    graph.run_autocommit("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS")
     graph.run_autocommit("MATCH (n) WHERE NOT n:SchemaVersion CALL (n) { DETACH DELETE n } "
                          "IN TRANSACTIONS OF 10000 ROWS")
 
