@@ -34,10 +34,15 @@ def _steps():
     def network_model(graph, writer):
         state["net"] = NetworkModel.load(graph)
 
+    def net() -> NetworkModel:
+        if "net" not in state:
+            raise RuntimeError("needs the network model, which did not load (see the network-model step)")
+        return state["net"]
+
     return [
         ("network-model", network_model),
-        ("network-exposure", lambda g, w: derive_exposure(g, w, state["net"])),
-        ("lateral-movement", lambda g, w: derive_lateral(g, w, state["net"])),
+        ("network-exposure", lambda g, w: derive_exposure(g, w, net())),
+        ("lateral-movement", lambda g, w: derive_lateral(g, w, net())),
         ("public-data", derive_public_data),
         ("identity", derive_identity),   # authenticate-as, assume, access, admin, escalation
         ("entra", derive_entra),         # tenant admins, directory escalation (after identity: uses CAN_ACCESS)

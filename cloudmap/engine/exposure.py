@@ -64,12 +64,10 @@ def load_balancers(graph: Graph, m: NetworkModel) -> Iterator[dict]:
     """Internet-facing load balancers (scheme, or a public IP on the frontend) and their targets."""
     for lb in stream(graph, """
             MATCH (lb:LoadBalancer)
-            OPTIONAL MATCH (pip:PublicIP)-[:ATTACHED_TO]->(lb)
-            WITH lb, count(pip) AS pips WHERE (lb.scheme = 'internet-facing' OR pips > 0)
+            WHERE (lb.scheme = 'internet-facing' OR EXISTS { (:PublicIP)-[:ATTACHED_TO]->(lb) })
               AND coalesce(lb.provider, '') <> 'gcp'   // engine/gcp_balancing.py: the backends' firewall decides
-            OPTIONAL MATCH (lb)-[rt:ROUTES_TO]->(t:Asset)
             RETURN lb.id AS id, lb.provider AS provider, lb.listener_ports AS listeners,
-                   collect(CASE WHEN t IS NULL THEN NULL ELSE {target: t.id, ports: rt.ports} END) AS targets"""):
+                   COLLECT { MATCH (lb)-[rt:ROUTES_TO]->(t:Asset) RETURN {target: t.id, ports: rt.ports} } AS targets"""):
         listeners = tcp(lb["listeners"])
         if lb["provider"] == "azure":
             verdict = Verdict(listeners, [])
@@ -89,8 +87,8 @@ def load_balancers(graph: Graph, m: NetworkModel) -> Iterator[dict]:
 def public_databases(graph: Graph, m: NetworkModel) -> Iterator[dict]:
     """AWS databases marked publicly accessible whose security groups admit the internet."""
     for db in stream(graph, "MATCH (d:Database) WHERE d.publicly_accessible = true AND coalesce(d.provider,'aws') <> 'azure' "
-                            "OPTIONAL MATCH (ni:NetworkInterface)-[:ATTACHED_TO]->(d) "
-                            "RETURN d.id AS id, d.port AS port, collect(ni.id) AS nics"):
+                            "RETURN d.id AS id, d.port AS port, "
+                            "COLLECT { MATCH (ni:NetworkInterface)-[:ATTACHED_TO]->(d) RETURN ni.id } AS nics"):
         sgs = m.security_groups(m.groups_on(db["id"], *db["nics"]))
         acc, ids = m.evaluate_level(sgs, _from_internet([]), absent_allows=False)
         if db["port"]:
@@ -102,9 +100,11 @@ def public_databases(graph: Graph, m: NetworkModel) -> Iterator[dict]:
 def azure_sql(graph: Graph) -> Iterator[dict]:
     """Azure SQL servers whose firewall admits every address (0.0.0.0-255.255.255.255)."""
     for db in stream(graph, """
-            MATCH (d:Database)-[:HAS_RULE]->(r:FirewallRule)
-            WHERE coalesce(toLower(toString(d.public_network_access)), 'enabled') IN ['enabled', 'true']
-            RETURN d.id AS id, d.port AS port, collect({id: r.id, sources: r.sources, action: r.action}) AS rules"""):
+            MATCH (d:Database) WHERE EXISTS { (d)-[:HAS_RULE]->(:FirewallRule) }
+              AND coalesce(toLower(toString(d.public_network_access)), 'enabled') IN ['enabled', 'true']
+            RETURN d.id AS id, d.port AS port,
+                   COLLECT { MATCH (d)-[:HAS_RULE]->(r:FirewallRule) RETURN {id: r.id, sources: r.sources, action: r.action} }
+                   AS rules"""):
         hits = [r["id"] for r in db["rules"] if (r["action"] or "allow") == "allow"
                 and any(is_internet(s) for s in r["sources"] or [])]
         if hits:

@@ -53,9 +53,8 @@ class NetworkModel:
         m = NetworkModel()
         for row in stream(graph, """
                 MATCH (g:Asset)-[:HAS_RULE]->(r:FirewallRule)
-                OPTIONAL MATCH (r)-[:ALLOWS_FROM]->(ref:SecurityGroup)
                 RETURN g.id AS group, g:NetworkAcl AS nacl, g.provider AS provider, properties(r) AS rule,
-                       collect(ref.id) AS allows_from"""):
+                       COLLECT { MATCH (r)-[:ALLOWS_FROM]->(ref:SecurityGroup) RETURN ref.id } AS allows_from"""):
             m.rules[row["group"]].append(Rule.from_row({**row["rule"], "allows_from": row["allows_from"]}))
             if row["nacl"]:
                 m.nacls.add(row["group"])
@@ -70,17 +69,18 @@ class NetworkModel:
                 m.ordered_groups.add(row["g"])
         for row in stream(graph, """
                 MATCH (ni:NetworkInterface)
-                OPTIONAL MATCH (ni)-[:IN_SUBNET]->(s:Subnet)
-                OPTIONAL MATCH (ni)-[:ATTACHED_TO]->(w:Asset)
-                OPTIONAL MATCH (pip:PublicIP)-[:ATTACHED_TO]->(ni)
-                RETURN ni.id AS id, ni.provider AS provider, ni.private_ips AS ips, head(collect(s.id)) AS subnet,
-                       collect(DISTINCT w.id) AS workloads, collect(DISTINCT coalesce(pip.ip, pip.id)) AS pips"""):
+                RETURN ni.id AS id, ni.provider AS provider, ni.private_ips AS ips,
+                       head(COLLECT { MATCH (ni)-[:IN_SUBNET]->(s:Subnet) RETURN s.id }) AS subnet,
+                       COLLECT { MATCH (ni)-[:ATTACHED_TO]->(w:Asset) RETURN DISTINCT w.id } AS workloads,
+                       COLLECT { MATCH (pip:PublicIP)-[:ATTACHED_TO]->(ni) RETURN DISTINCT coalesce(pip.ip, pip.id) } AS pips
+                """):
             m.nics[row["id"]] = Nic(row["id"], row["provider"] or "", list(row["ips"] or []), row["pips"],
                                     row["subnet"], row["workloads"])
         for row in stream(graph, """
-                MATCH (d:Database)-[:IN_SUBNET]->(s:Subnet)
-                WHERE NOT EXISTS { (:NetworkInterface)-[:ATTACHED_TO]->(d) }
-                RETURN d.id AS id, d.provider AS provider, d.port AS port, collect(s.id) AS subnets"""):
+                MATCH (d:Database) WHERE EXISTS { (d)-[:IN_SUBNET]->(:Subnet) }
+                  AND NOT EXISTS { (:NetworkInterface)-[:ATTACHED_TO]->(d) }
+                RETURN d.id AS id, d.provider AS provider, d.port AS port,
+                       COLLECT { MATCH (d)-[:IN_SUBNET]->(s:Subnet) RETURN s.id } AS subnets"""):
             listens = (str(row["port"]),) if row["port"] else ()
             m.endpoints.extend(Nic(row["id"], row["provider"] or "", [], [], s, [row["id"]], listens)
                                for s in sorted(row["subnets"]))
