@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -49,10 +51,13 @@ def bench_server(heap: str = "2g", pagecache: str = "1g"):
                              heap=heap, pagecache=pagecache, data_dir=base.data_dir,
                              neo4j_version=base.neo4j_version, browser_version=base.browser_version, use_docker="no")
         server.start(echo=lambda *_: None)
+        # A stopped benchmark (SIGTERM) stops its server too instead of leaving it running.
+        previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         try:
             yield load_settings(neo4j_uri=server.bolt_uri, neo4j_password=server.password), server
         finally:
             server.stop()
+            signal.signal(signal.SIGTERM, previous)
 
 
 def require_existing(option: str) -> None:
