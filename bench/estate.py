@@ -51,6 +51,10 @@ class Estate:
         self.units, self.seed = units, seed
         self.per_account = UNITS_PER_ACCOUNT if accounts is None else max(1, -(-units // accounts))
 
+    @property
+    def accounts(self) -> int:
+        return -(-self.units // self.per_account)
+
     def acct(self, u: int) -> str:
         return f"{100000000000 + u // self.per_account:012d}"
 

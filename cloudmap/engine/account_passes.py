@@ -21,20 +21,20 @@ from dataclasses import dataclass, field
 
 from cloudmap.engine import aws_policy
 from cloudmap.engine.access_levels import AWS_PROBE_ORDER
-from cloudmap.engine.iam_model import IamModel, Principal, account_key, trust_statements
+from cloudmap.engine.iam_model import IamModel, Principal, account_key, policy_names, trust_statements
 from cloudmap.engine.writer import stream
 from cloudmap.graph.driver import Graph
 
 PASS_PAIRS = 50_000   # (principal, target) pairs of one pass: about 150 MB of decisions (BENCHMARKS.md, "Engine memory")
-TARGET_LABELS = " OR ".join(f"t:{lbl}" for lbl in AWS_PROBE_ORDER)
+# The stores, secrets and keys the access probes ask about, and what a pass reads of each
+TARGETS = (f"MATCH (t:Asset) WHERE ({' OR '.join(f't:{lbl}' for lbl in AWS_PROBE_ORDER)}) "
+           f"AND coalesce(t.provider, 'aws') = 'aws'")
+TARGET_ROW = "RETURN t.id AS id, t.account_id AS account, t.resource_policy AS policy, labels(t) AS labels"
 
 
 def aws_targets(graph: Graph, accounts: list[str] | None = None) -> Iterator[dict]:
-    """The stores, secrets and keys the access probes ask about (of ``accounts``, or all)."""
-    yield from stream(graph, f"""
-        MATCH (t:Asset) WHERE ({TARGET_LABELS}) AND coalesce(t.provider, 'aws') = 'aws'
-          AND ($accounts IS NULL OR {account_key("t")} IN $accounts)
-        RETURN t.id AS id, t.account_id AS account, t.resource_policy AS policy, labels(t) AS labels""",
+    """The targets of ``accounts``, or all."""
+    yield from stream(graph, f"{TARGETS} AND ($accounts IS NULL OR {account_key('t')} IN $accounts) {TARGET_ROW}",
                       accounts=accounts)
 
 
@@ -46,7 +46,7 @@ def plan(graph: Graph, limit: int | None = None) -> list[list[str]]:
             MATCH (p:Identity) WHERE (p:User OR p:Role OR p:Group) AND coalesce(p.provider, 'aws') = 'aws'
             RETURN {account_key("p")} AS account, count(*) AS principals, 0 AS targets
             UNION ALL
-            MATCH (t:Asset) WHERE ({TARGET_LABELS}) AND coalesce(t.provider, 'aws') = 'aws'
+            {TARGETS}
             RETURN {account_key("t")} AS account, 0 AS principals, count(*) AS targets"""):
         s = sizes.setdefault(row["account"], [0, 0])
         s[0] += row["principals"]
@@ -75,22 +75,12 @@ class _Named:
 
 
 def named_outside(statements: tuple[aws_policy.Statement, ...], own: str) -> _Named | None:
-    """What a policy names outside account ``own`` (None: nothing), as :meth:`IamModel.named_by` reads names."""
-    out = _Named()
-    for s in statements:
-        if not s.allow:
-            continue
-        if s.not_principals is not None or "*" in (s.principals or {}):
-            return _Named(everyone=True)
-        for name in (s.principals or {}).get("AWS", ()):
-            if name == "*":
-                return _Named(everyone=True)
-            acct = name if name.isdigit() else (aws_policy.account_of(name) if name.endswith(":root") else "")
-            if acct:
-                if acct != own:
-                    out.accounts.add(acct)
-            elif aws_policy.account_of(name) != own or not own:
-                out.arns.add(name)
+    """What a policy names outside account ``own`` (None: nothing), read as :meth:`IamModel.named_by` reads it."""
+    names = policy_names(statements)
+    if names is None:
+        return _Named(everyone=True)
+    accounts, arns = names
+    out = _Named(accounts=accounts - {own}, arns={a for a in arns if not own or aws_policy.account_of(a) != own})
     return out if out.accounts or out.arns else None
 
 
@@ -102,13 +92,11 @@ class CrossAccount:
     roles: list[tuple[Principal, _Named]] = field(default_factory=list)
 
     @staticmethod
-    def load(graph: Graph) -> CrossAccount:
+    def load(graph: Graph, scps: dict[str, tuple] | None = None) -> CrossAccount:
         out = CrossAccount()
-        for t in stream(graph, f"""
-                MATCH (t:Asset) WHERE ({TARGET_LABELS}) AND coalesce(t.provider, 'aws') = 'aws'
-                  AND (t.resource_policy IS NOT NULL OR {account_key("t")} = '')
-                RETURN t.id AS id, t.account_id AS account, t.resource_policy AS policy, labels(t) AS labels"""):
-            account = t["account"] or aws_policy.account_of(t["id"])
+        for t in stream(graph, f"{TARGETS} AND (t.resource_policy IS NOT NULL OR {account_key('t')} = '') "
+                               f"{TARGET_ROW}"):
+            account = t["home"] = t["account"] or aws_policy.account_of(t["id"])
             if not account:
                 out.targets.append((t, None))
                 continue
@@ -126,7 +114,7 @@ class CrossAccount:
             if named:
                 trusting[r["id"]] = named
         if trusting:   # the roles themselves, for the request context (their tags and boundary)
-            model = IamModel.load(graph, ids=list(trusting))
+            model = IamModel.load(graph, ids=list(trusting), scps=scps)
             out.roles = [(role, trusting[role.id]) for role in model.principals.values()]
         return out
 
@@ -136,8 +124,7 @@ class CrossAccount:
             return []   # the unknown account's pass sees every target already
         own = set(accounts)
         return [t for t, named in self.targets
-                if named is None or ((t["account"] or aws_policy.account_of(t["id"])) not in own
-                                     and named.names(own, model))]
+                if named is None or (t["home"] not in own and named.names(own, model))]
 
     def roles_for(self, accounts: list[str], model: IamModel) -> list[Principal]:
         """The foreign roles whose trust policy names a principal of the pass."""

@@ -61,8 +61,9 @@ def admin_groups(graph: Graph, model: IamModel, accounts: dict[str, str],
                    "reason": f"its members are allowed every action on every resource by {', '.join(names)}"}
 
 
-def self_escalations(graph: Graph, model: IamModel, escalations: list[dict],
-                     accounts: dict[str, str]) -> Iterator[dict]:
+def aws_self_escalations(model: IamModel, escalations: list[dict], accounts: dict[str, str]) -> Iterator[dict]:
+    """Principals of ``model`` whose self-loop rewrites their own policy, when what they could grant themselves
+    would make them admin (their boundary and the account's SCPs still apply)."""
     for e in escalations:
         if e["source"] != e["target"] or e["method"] not in REWRITES_OWN_POLICY:
             continue
@@ -74,12 +75,19 @@ def self_escalations(graph: Graph, model: IamModel, escalations: list[dict],
             yield {"source": p.id, "target": accounts[p.account_id], "method": e["method"],
                    "evidence": e.get("evidence") or [], "conditional": bool(e.get("conditional")),
                    "explanation": "rewrites its own permissions to allow everything"}
-    azure = [e for e in escalations if e["method"] == AZURE_SELF_ASSIGN and e["source"] == e["target"]]
-    for e in azure:
-        for row in graph.read("""
-                MATCH (ra:RoleAssignment)-[:AT_SCOPE]->(s) WHERE ra.id IN $assignments
-                MATCH (s)-[:CONTAINS*0..6]->(a:Account)
-                RETURN DISTINCT a.id AS account""", assignments=e.get("evidence") or []):
-            yield {"source": e["source"], "target": row["account"], "method": AZURE_SELF_ASSIGN,
-                   "evidence": e.get("evidence") or [], "conditional": False,
-                   "explanation": "assigns itself Owner at a scope that contains the subscription"}
+
+
+def azure_self_escalations(graph: Graph, escalations: list[dict]) -> Iterator[dict]:
+    """Azure principals that can assign themselves a role at a scope containing a subscription."""
+    selves = [{"source": e["source"], "assignments": e.get("evidence") or []} for e in escalations
+              if e["method"] == AZURE_SELF_ASSIGN and e["source"] == e["target"]]
+    if not selves:
+        return
+    for row in graph.read("""
+            UNWIND $selves AS e
+            MATCH (ra:RoleAssignment)-[:AT_SCOPE]->(s) WHERE ra.id IN e.assignments
+            MATCH (s)-[:CONTAINS*0..6]->(a:Account)
+            RETURN DISTINCT e.source AS source, e.assignments AS evidence, a.id AS account""", selves=selves):
+        yield {"source": row["source"], "target": row["account"], "method": AZURE_SELF_ASSIGN,
+               "evidence": row["evidence"], "conditional": False,
+               "explanation": "assigns itself Owner at a scope that contains the subscription"}

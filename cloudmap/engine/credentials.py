@@ -84,9 +84,14 @@ def exposures(holds: list[dict], owners: Owners) -> Iterator[dict]:
                    "level": DATA_LEVELS.get(h["kind"], "read") if resolved[1] == "data" else None}
 
 
+def read_actions(holder: dict) -> tuple[str, ...] | None:
+    """The AWS actions that read the holder's configuration (None: not an AWS holder)."""
+    return next((acts for label, acts in AWS_READ_ACTIONS if label in holder["labels"]), None)
+
+
 def aws_readers(model: IamModel, holder: dict) -> Iterator[tuple[str, list[str], bool]]:
     """(principal id, evidence, conditional) for every AWS principal that can read the holder's configuration."""
-    actions = next((acts for label, acts in AWS_READ_ACTIONS if label in holder["labels"]), None)
+    actions = read_actions(holder)
     if not actions:
         return
     account = holder["account"] or ""
@@ -155,7 +160,7 @@ def derive_config_credentials(graph: Graph, writer: EdgeWriter) -> None:
     writer.sweep("config-credentials", EXPOSES_CREDENTIAL)
     rows: dict[str, list[dict]] = {"CAN_AUTHENTICATE_AS": [], "CAN_ACCESS": []}
     if exposed:   # AWS readers need no resource policy: the holder's account (any, for a holder of none)
-        held_in = {h["account"] or "" for h in holds if any(label in h["labels"] for label, _ in AWS_READ_ACTIONS)}
+        held_in = {h["account"] or "" for h in holds if read_actions(h)}
         model = IamModel.load(graph, accounts=None if "" in held_in else [*held_in, ""]) if held_in else IamModel()
         for rel, row in uses(graph, model, holds, exposed):
             rows[rel].append(row)

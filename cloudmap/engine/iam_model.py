@@ -100,6 +100,38 @@ def _context_key(ctx: RequestContext) -> tuple:
     return (frozen(ctx.values), frozen(ctx.principal_tags), frozen(ctx.resource_tags), ctx.chosen)
 
 
+def policy_names(statements: tuple[Statement, ...]) -> tuple[set[str], set[str]] | None:
+    """(accounts, principal ARNs) that a resource or trust policy's Allow statements name in their AWS
+    principals (an account by number or by its root ARN); None when they name everyone (``*`` or a
+    NotPrincipal)."""
+    accounts: set[str] = set()
+    arns: set[str] = set()
+    for s in statements:
+        if not s.allow:
+            continue
+        if s.not_principals is not None or "*" in (s.principals or {}):
+            return None
+        for name in (s.principals or {}).get("AWS", ()):
+            if name == "*":
+                return None
+            acct = name if name.isdigit() else (aws_policy.account_of(name) if name.endswith(":root") else "")
+            (accounts if acct else arns).add(acct or name)
+    return accounts, arns
+
+
+def load_scps(graph: Graph, warn) -> dict[str, tuple[tuple[Statement, ...], ...]]:
+    """The SCPs of each account (by its node id and by its number), one level per Organizations target
+    (root, each OU, the account): at every level one of the SCPs attached there must allow the action."""
+    scps: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for row in stream(graph, "MATCH (s:Policy {policy_type: 'scp'})-[r:APPLIES_TO]->(a:Account) "
+                             "RETURN s.id AS id, s.document AS doc, a.id AS a, a.account_id AS acct, "
+                             "coalesce(r.targets, [coalesce(r.via, 'account')]) AS targets"):
+        for key in {row["a"], row["acct"]} - {None}:
+            for target in row["targets"]:
+                scps.setdefault(key, {}).setdefault(target, []).append((row["id"], row["doc"]))
+    return {k: tuple(safe_statements(v, warn) for _, v in sorted(levels.items())) for k, levels in scps.items()}
+
+
 def safe_statements(pairs, warn) -> tuple[Statement, ...]:
     out: list[Statement] = []
     for pid, doc in pairs:
@@ -124,21 +156,13 @@ class IamModel:
         log.warning("%s", message)
 
     @staticmethod
-    def load(graph: Graph, accounts: Collection[str] | None = None, ids: Collection[str] | None = None) -> IamModel:
+    def load(graph: Graph, accounts: Collection[str] | None = None, ids: Collection[str] | None = None,
+             scps: dict[str, tuple] | None = None) -> IamModel:
         """The principals of ``accounts`` (their account property, else their ARN's; ``""`` for neither), or
-        those with the given ``ids``, or (neither given) every AWS principal."""
+        those with the given ``ids``, or (neither given) every AWS principal. ``scps``: :func:`load_scps`'s
+        result, when the caller loads several models (read here otherwise)."""
         m = IamModel()
-        # SCPs per account, one level per Organizations target (root, each OU, the account): at every
-        # level one of the SCPs attached there must allow the action.
-        scps: dict[str, dict[str, list[tuple[str, str]]]] = {}
-        for row in stream(graph, "MATCH (s:Policy {policy_type: 'scp'})-[r:APPLIES_TO]->(a:Account) "
-                                 "RETURN s.id AS id, s.document AS doc, a.id AS a, a.account_id AS acct, "
-                                 "coalesce(r.targets, [coalesce(r.via, 'account')]) AS targets"):
-            for key in {row["a"], row["acct"]} - {None}:
-                for target in row["targets"]:
-                    scps.setdefault(key, {}).setdefault(target, []).append((row["id"], row["doc"]))
-        scp_statements = {k: tuple(safe_statements(v, m.warn) for _, v in sorted(levels.items()))
-                          for k, levels in scps.items()}
+        scp_statements = load_scps(graph, m.warn) if scps is None else scps
         shared: dict[tuple, tuple[dict, dict]] = {}
         for row in stream(graph, """
                 MATCH (p:Identity) WHERE (p:User OR p:Role) AND coalesce(p.provider, 'aws') = 'aws'
@@ -150,7 +174,8 @@ class IamModel:
                                  RETURN [x.id, x.document, 'group:' + g.id] } AS grp,
                        COLLECT { MATCH (p)-[:MEMBER_OF]->(g:Group) RETURN g.id } AS groups,
                        COLLECT { MATCH (p)-[:HAS_PERMISSION_BOUNDARY]->(x:Policy) RETURN [x.id, x.document] } AS pb
-                """.replace("ACCOUNT_OF_P", account_key("p")), ids=None if ids is None else list(ids), accounts=None if accounts is None else list(accounts)):
+                """.replace("ACCOUNT_OF_P", account_key("p")),
+                          ids=None if ids is None else list(ids), accounts=None if accounts is None else list(accounts)):
             acct = row["acct"] or aws_policy.account_of(row["id"])
             policies = [tuple(x) for x in row["own"] + row["grp"]]
             tags = dict(t.split("=", 1) if "=" in t else (t, "") for t in row["tags"] or [])
@@ -188,20 +213,12 @@ class IamModel:
     def named_by(self, statements: tuple[Statement, ...]) -> list[Principal] | None:
         """The principals a resource or trust policy's Allow statements name (directly or through
         their account); None when they name everyone (``*`` or a NotPrincipal)."""
-        out: dict[str, Principal] = {}
-        for s in statements:
-            if not s.allow:
-                continue
-            if s.not_principals is not None or "*" in (s.principals or {}):
-                return None
-            for name in (s.principals or {}).get("AWS", ()):
-                if name == "*":
-                    return None
-                acct = name if name.isdigit() else (aws_policy.account_of(name) if name.endswith(":root") else "")
-                if acct:
-                    out.update((p.id, p) for p in self.in_account.get(acct, ()))
-                elif name in self.principals:
-                    out[name] = self.principals[name]
+        names = policy_names(statements)
+        if names is None:
+            return None
+        accounts, arns = names
+        out = {p.id: p for acct in accounts for p in self.in_account.get(acct, ())}
+        out.update((arn, self.principals[arn]) for arn in arns if arn in self.principals)
         return list(out.values())
 
     def context(self, p: Principal, action: str, resource: str, resource_tags: dict[str, str] | None = None,

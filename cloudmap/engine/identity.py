@@ -3,6 +3,7 @@ and (through :mod:`cloudmap.engine.privesc`) who can escalate to whom."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
@@ -20,10 +21,12 @@ from cloudmap.engine.access_levels import (
 from cloudmap.engine.account_passes import CrossAccount, aws_targets, plan
 from cloudmap.engine.admin import account_ids
 from cloudmap.engine.azure_rbac import RoleDefinition
-from cloudmap.engine.iam_model import IamModel, Principal
+from cloudmap.engine.iam_model import IamModel, Principal, load_scps
 from cloudmap.engine.writer import EdgeWriter, stream
 from cloudmap.graph.driver import Graph
 from cloudmap.graph.kinds import derived
+
+log = logging.getLogger("cloudmap.engine")
 
 
 def authenticate_as(graph: Graph) -> Iterator[dict]:
@@ -176,9 +179,10 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
     writer.sweep("authenticate-as", derived.AUTHENTICATE_AS)
 
     # AWS: one pass per batch of accounts (cloudmap.engine.account_passes), each written as it is done
-    accounts, outside, cross = account_ids(graph), external.externals(graph), CrossAccount.load(graph)
+    accounts, outside, scps = account_ids(graph), external.externals(graph), load_scps(graph, lambda message: log.warning("%s", message))
+    cross = CrossAccount.load(graph, scps)
     for within in plan(graph):
-        model = IamModel.load(graph, accounts=within)
+        model = IamModel.load(graph, accounts=within, scps=scps)
         model.foreign = {r.id: r for r in cross.roles_for(within, model)}
         own = list(aws_targets(graph, within))
         judged = aws_targets(graph) if "" in within else chain(own, cross.targets_for(within, model))
@@ -190,13 +194,13 @@ def derive_identity(graph: Graph, writer: EdgeWriter) -> None:
         escalations = list(privesc.aws_escalations(model, privesc.aws_facts(graph, assume, within, held)))
         writer.write("privilege-escalation", derived.ESCALATE, escalations)
         writer.write(admin.DERIVATION, derived.ACCESS, admin.admin_groups(graph, model, accounts, within))
-        writer.write(admin.DERIVATION, derived.ESCALATE, admin.self_escalations(graph, model, escalations, accounts))
+        writer.write(admin.DERIVATION, derived.ESCALATE, admin.aws_self_escalations(model, escalations, accounts))
 
     assignments = list(azure_assignments(graph))
     writer.write("azure-access", derived.ACCESS, [*azure_access(graph, assignments), *azure_vault_policies(graph)])
     escalations = list(privesc.azure_escalations(assignments, privesc.azure_compute(graph)))
     writer.write("privilege-escalation", derived.ESCALATE, escalations)
-    writer.write(admin.DERIVATION, derived.ESCALATE, admin.self_escalations(graph, IamModel(), escalations, accounts))
+    writer.write(admin.DERIVATION, derived.ESCALATE, admin.azure_self_escalations(graph, escalations))
 
     for derivation, kind in (("aws-access", derived.ACCESS), ("aws-assume", derived.ASSUME),
                              ("azure-access", derived.ACCESS), ("privilege-escalation", derived.ESCALATE),
