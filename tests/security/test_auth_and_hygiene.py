@@ -25,7 +25,7 @@ def test_key_material_is_unreachable_from_any_hunt(graph, neo4j_settings, cli_en
     with sqlite3.connect(neo4j_settings.auth_db) as db:
         secrets_ = [v for row in db.execute("SELECT id, salt, hash FROM api_keys") for v in row]
         secrets_ += [row[0] for row in db.execute("SELECT owner_id FROM saved_queries")]
-    secrets_ = [s for s in [*secrets_, token.split("_")[2]] if s]   # an empty owner id is no secret
+    secrets_ = [s for s in [*secrets_, token.split("_", 2)[2]] if s]   # the whole secret (it may hold "_"); an empty owner id is none
     hunts = ["MATCH (k:ApiKey) RETURN k", "MATCH (q:SavedQuery) RETURN q", "MATCH (n) RETURN n",
              "MATCH (n) RETURN labels(n), properties(n)", "MATCH ()-[r]->() RETURN properties(r)",
              "CALL db.labels() YIELD label RETURN label", "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey",
@@ -177,7 +177,7 @@ def test_keys_created_on_the_cli_work_and_are_stored_outside_the_graph(graph, cl
     client, _ = api_client(graph, neo4j_settings)
     assert client.get("/api/v1/findings", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     listed = run_cli(cli_env, "apikeys", "list", "--format", "json").stdout
-    assert "cli-made" in listed and token.split("_")[2] not in listed
+    assert "cli-made" in listed and token.split("_", 2)[2] not in listed
     assert graph.read("MATCH (n) WHERE n:ApiKey OR n.name = 'cli-made' "
                       "OR any(k IN keys(n) WHERE k IN ['salt', 'hash', 'key_hash', 'secret']) "
                       "RETURN collect(labels(n)) AS n")[0]["n"] == [], "no key material in the graph"
